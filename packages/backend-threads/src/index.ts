@@ -1,0 +1,1 @@
+export { threads, type ThreadsOptions } from "./threads.js";

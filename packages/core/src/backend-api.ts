@@ -1,0 +1,28 @@
+/**
+ * `@parazarr/core/backend`: everything a backend package may use, exported
+ * on purpose. Backends import nothing else from core.
+ */
+export { definePlan, type Plan } from "./plan/plan.js";
+export {
+  WorkerLostError,
+  isWorkerLostError,
+  type Backend,
+  type BatchHooks,
+  type Capabilities,
+  type PlanDefinition,
+} from "./backend.js";
+export { checkCount, checkOneOf, describeValue } from "./plan/options.js";
+export { PlanError } from "./errors.js";
+export { fromWireError } from "./worker/wire-error.js";
+export {
+  isFromWorker,
+  isToWorker,
+  type BatchMessage,
+  type FromWorker,
+  type ItemOutcome,
+  type TaskRef,
+  type ToWorker,
+  type WireError,
+  type WorkItem,
+  type WorkerInfo,
+} from "./protocol.js";

@@ -1,0 +1,80 @@
+/**
+ * The one contract a backend implements. Everything else (retries,
+ * batching, ordering, progress, backpressure, cancellation policy) lives
+ * once in core's scheduler (`map/`), never in a backend.
+ *
+ * A backend package exports a factory that returns `definePlan({...})`:
+ *
+ *     export function threads(n = availableParallelism()): Plan {
+ *       return definePlan({
+ *         description: `threads(${n})`,
+ *         capabilities: { inProcess: false, survivesCrash: true, ... },
+ *         start: async () => new ThreadsBackend(n),
+ *       });
+ *     }
+ */
+import type { BatchMessage, ItemOutcome } from "./protocol.js";
+import type { Task } from "./task/task.js";
+
+/** What a plan can do; the conformance suite skips what a backend lacks. */
+export interface Capabilities {
+  /** Tasks run in the caller's own thread: plain closures are allowed. */
+  readonly inProcess: boolean;
+  /** A task that kills its worker (process.exit, out of memory) fails alone; the plan recovers. */
+  readonly survivesCrash: boolean;
+  /** A running task is stopped on cancel, not only told through its signal. */
+  readonly preemptsRunning: boolean;
+  /** Workers share the caller's memory: SharedArrayBuffer outputs are seen by the caller. */
+  readonly sharedMemory: boolean;
+  /** Workers may run on other machines: `file://` stores must be on a shared filesystem. */
+  readonly remote: boolean;
+}
+
+export interface BatchHooks {
+  /** Aborted when the scheduler cancels this batch (map cancelled, fail-fast). */
+  readonly signal: AbortSignal;
+  /** Report one item's outcome; every item is reported at most once. */
+  report(outcome: ItemOutcome, worker: string): void;
+  /** The task itself, for in-process backends; others resolve `batch.task` in the worker. */
+  readonly localTask: Task;
+}
+
+/** A started backend. `definePlan` starts it lazily, on first use, once. */
+export interface Backend {
+  /** How many batches run at once (workers × tasks per worker). */
+  readonly concurrency: number;
+  /**
+   * Runs a batch and reports each item's outcome through `hooks.report`.
+   * Resolves when every item was reported. Rejects with `WorkerLostError`
+   * when the worker died (items not reported yet fail as crashed), with the
+   * abort reason when `hooks.signal` fired, or with a DataCloneError when an
+   * input could not be sent.
+   */
+  runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void>;
+  /** Stops every worker and releases every handle. Called at most once per start. */
+  close(): Promise<void>;
+}
+
+export interface PlanDefinition {
+  /** How the plan prints itself: `threads(8)`. */
+  readonly description: string;
+  readonly capabilities: Capabilities;
+  /** Starts the workers. Called lazily, on the first map that needs them. */
+  start(): Promise<Backend>;
+}
+
+/** A backend's way to say its worker died under a batch. */
+export class WorkerLostError extends Error {
+  readonly _tag = "WorkerLostError" as const;
+  constructor(
+    readonly reason: string,
+    readonly worker: string,
+    readonly details: { pid?: number; signal?: string; exitCode?: number } = {},
+  ) {
+    super(`${worker} was lost: ${reason}`);
+    this.name = "WorkerLostError";
+  }
+}
+
+export const isWorkerLostError = (e: unknown): e is WorkerLostError =>
+  typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "WorkerLostError";

@@ -1,0 +1,27 @@
+/** `@parazarr/core`: plans, tasks and map. */
+export { setPlan, getPlan, withPlan } from "./plan/current.js";
+export { sequential } from "./plan/sequential.js";
+export { isPlan, type Plan } from "./plan/plan.js";
+export type { Capabilities } from "./backend.js";
+export { task, isTask, type Task, type TaskContext, type TaskFn, type TaskInput, type TaskOutput } from "./task/task.js";
+export { map, mapUnordered, type Collected, type Inputs } from "./map/map.js";
+export type { MapEvent } from "./map/scheduler.js";
+export type { MapOptions, Progress } from "./map/options.js";
+export {
+  AbortError,
+  CloneError,
+  MapFailures,
+  ParazarrError,
+  PlanError,
+  TaskDefinitionError,
+  TaskError,
+  TransientError,
+  WorkerCrashedError,
+  isAbortError,
+  isCloneError,
+  isPlanError,
+  isTaskDefinitionError,
+  isTaskError,
+  isTransient,
+  isWorkerCrashedError,
+} from "./errors.js";

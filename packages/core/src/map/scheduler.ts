@@ -1,0 +1,269 @@
+/**
+ * The scheduler: the one place where batching, bounded in-flight work,
+ * retries, progress, cancellation and failure policy live. Backends only
+ * run batches; everything a user sets in `MapOptions` is carried out here.
+ */
+import { isWorkerLostError, type Backend, type WorkerLostError } from "../backend.js";
+import { AbortError, TaskError, WorkerCrashedError, isTransient, type TaskErrorDetails } from "../errors.js";
+import type { Plan } from "../plan/plan.js";
+import type { ItemOutcome, WorkItem } from "../protocol.js";
+import { cloneError } from "../task/clone.js";
+import type { Task } from "../task/task.js";
+import { fromWireError } from "../worker/wire-error.js";
+import { retryDelayMs } from "./backoff.js";
+import { BatchSizer } from "./batch-sizer.js";
+import type { ResolvedOptions } from "./options.js";
+import { Wake } from "./wake.js";
+
+export type MapEvent<R> = { index: number; value: R } | { index: number; error: TaskError };
+
+/** Where finished items go; `full` pauses dispatch (the consumer is behind). */
+export interface EventSink<R> {
+  push(event: MapEvent<R>): void;
+  readonly full: boolean;
+}
+
+interface InFlightBatch {
+  readonly controller: AbortController;
+  readonly pending: Map<number, WorkItem>;
+}
+
+type Inputs = Iterator<unknown> | AsyncIterator<unknown>;
+
+export class Scheduler<R> {
+  readonly #wake = new Wake();
+  readonly #sizer: BatchSizer;
+  readonly #inFlight = new Map<number, InFlightBatch>();
+  readonly #retryReady: WorkItem[] = [];
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
+  readonly #maxInFlight: number;
+  #nextBatchId = 1;
+  #nextIndex = 0;
+  #inputsDone = false;
+  #total: number | undefined;
+  #done = 0;
+  #failed = 0;
+  #fatal: { error: unknown } | undefined;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly backend: Backend,
+    private readonly task: Task,
+    private readonly inputs: Inputs,
+    knownTotal: number | undefined,
+    private readonly options: ResolvedOptions,
+    private readonly sink: EventSink<R>,
+  ) {
+    this.#total = knownTotal;
+    this.#sizer = new BatchSizer(options.batchSize, backend.concurrency);
+    // In-process plans run one batch at a time; others keep a second batch
+    // queued per worker so no worker waits for the scheduler between batches.
+    this.#maxInFlight = backend.concurrency * (plan.capabilities.inProcess ? 1 : 2);
+  }
+
+  /** Resolves when every input has finished; rejects with the first fatal error. */
+  async run(): Promise<void> {
+    const signal = this.options.signal;
+    const onAbort = () => this.cancel(new AbortError("map was aborted", { cause: signal?.reason }));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        this.#throwIfFatal();
+        await this.#fill();
+        this.#throwIfFatal();
+        if (this.#complete()) return;
+        await this.#wake.wait();
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.#stopEverything();
+      // Let a generator given as input run its own `finally` blocks.
+      if (!this.#inputsDone) await this.inputs.return?.();
+    }
+  }
+
+  /** How many inputs there were (known once the input is exhausted). */
+  get total(): number | undefined {
+    return this.#total;
+  }
+
+  /** The consumer took events: dispatch may go on. */
+  resume(): void {
+    this.#wake.notify();
+  }
+
+  /** Stops the run: queued work is dropped, running batches are cancelled. */
+  cancel(error: unknown): void {
+    this.#fatal ??= { error };
+    this.#stopEverything();
+    this.#wake.notify();
+  }
+
+  #throwIfFatal(): void {
+    if (this.#fatal) throw this.#fatal.error;
+  }
+
+  #complete(): boolean {
+    return this.#inputsDone && this.#inFlight.size === 0 && this.#retryReady.length === 0 && this.#retryTimers.size === 0;
+  }
+
+  async #fill(): Promise<void> {
+    while (!this.#fatal && this.#inFlight.size < this.#maxInFlight && !this.sink.full) {
+      const remaining = this.#total === undefined ? undefined : this.#total - this.#nextIndex + this.#retryReady.length;
+      const items = await this.#takeItems(this.#sizer.next(remaining));
+      if (items.length === 0 || this.#fatal) return;
+      this.#dispatch(items);
+    }
+  }
+
+  async #takeItems(count: number): Promise<WorkItem[]> {
+    const items = this.#retryReady.splice(0, count);
+    while (items.length < count && !this.#inputsDone) {
+      const next = await this.inputs.next();
+      if (next.done) {
+        this.#inputsDone = true;
+        this.#total = this.#nextIndex;
+        break;
+      }
+      items.push({ index: this.#nextIndex++, input: next.value, attempt: 1 });
+    }
+    return items;
+  }
+
+  #dispatch(items: WorkItem[]): void {
+    const batchId = this.#nextBatchId++;
+    const controller = new AbortController();
+    const pending = new Map(items.map((item) => [item.index, item]));
+    this.#inFlight.set(batchId, { controller, pending });
+    const started = performance.now();
+    let workMs = 0;
+    let lastWorker = "a worker";
+    const report = (outcome: ItemOutcome, worker: string) => {
+      lastWorker = worker;
+      const item = pending.get(outcome.index);
+      if (item === undefined || controller.signal.aborted) return;
+      pending.delete(outcome.index);
+      workMs += outcome.workMs;
+      this.#settle(item, outcome, worker);
+    };
+    const message = { type: "batch" as const, batchId, task: { moduleUrl: this.task.moduleUrl, name: this.task.name }, items };
+    let running: Promise<void>;
+    try {
+      running = this.backend.runBatch(message, { signal: controller.signal, report, localTask: this.task });
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running
+      .then(
+        () => {
+          if (!controller.signal.aborted && pending.size > 0) {
+            this.#batchFailed(pending, new Error(`the backend finished batch ${batchId} without reporting every item`), lastWorker);
+          }
+        },
+        (error: unknown) => {
+          if (!controller.signal.aborted) this.#batchFailed(pending, error, lastWorker);
+        },
+      )
+      .finally(() => {
+        this.#inFlight.delete(batchId);
+        this.#sizer.observe({ items: items.length, workMs, wallMs: performance.now() - started });
+        this.#wake.notify();
+      });
+  }
+
+  #batchFailed(pending: Map<number, WorkItem>, error: unknown, worker: string): void {
+    const items = [...pending.values()];
+    pending.clear();
+    if (error instanceof Error && error.name === "DataCloneError") {
+      // postMessage (or structuredClone) refused an input: find which one.
+      const culprit = items.find((item) => !canClone(item.input)) ?? items[0];
+      if (culprit) this.cancel(cloneError(culprit.index, culprit.input, "input"));
+      return;
+    }
+    for (const item of items) {
+      if (isWorkerLostError(error)) this.#crashed(item, error);
+      else this.#failFinally(new TaskError(this.#details(item, worker), error));
+    }
+  }
+
+  #settle(item: WorkItem, outcome: ItemOutcome, worker: string): void {
+    if (outcome.type === "value") {
+      this.#done++;
+      this.sink.push({ index: item.index, value: outcome.value as R });
+      this.#progress();
+      return;
+    }
+    const cause = fromWireError(outcome.error);
+    if (isTransient(cause) && this.#retry(item)) return;
+    this.#failFinally(new TaskError(this.#details(item, worker), cause));
+  }
+
+  #crashed(item: WorkItem, lost: WorkerLostError): void {
+    if (this.#retry(item)) return;
+    this.#failFinally(
+      new WorkerCrashedError(this.#details(item, lost.worker), { worker: lost.worker, reason: lost.reason, ...lost.details }),
+    );
+  }
+
+  /** Schedules another attempt if one is left; says whether it did. */
+  #retry(item: WorkItem): boolean {
+    if (item.attempt > this.options.retries) return false;
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      this.#retryReady.push({ ...item, attempt: item.attempt + 1 });
+      this.#wake.notify();
+    }, retryDelayMs(item.attempt, this.options.retryDelayMs));
+    this.#retryTimers.add(timer);
+    return true;
+  }
+
+  #failFinally(error: TaskError): void {
+    this.#done++;
+    this.#failed++;
+    if (this.options.errors === "collect") {
+      this.sink.push({ index: error.index, error });
+      this.#progress();
+      return;
+    }
+    this.#progress();
+    this.cancel(error);
+  }
+
+  #details(item: WorkItem, worker: string): TaskErrorDetails {
+    return {
+      task: this.task.name,
+      index: item.index,
+      plan: String(this.plan),
+      worker,
+      attempt: item.attempt,
+      attempts: this.options.retries + 1,
+    };
+  }
+
+  #progress(): void {
+    const onProgress = this.options.onProgress;
+    if (onProgress === undefined) return;
+    try {
+      onProgress({ done: this.#done, failed: this.#failed, total: this.#total });
+    } catch (error) {
+      this.cancel(error);
+    }
+  }
+
+  #stopEverything(): void {
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
+    this.#retryReady.length = 0;
+    for (const batch of this.#inFlight.values()) batch.controller.abort(this.#fatal?.error);
+  }
+}
+
+function canClone(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,68 @@
+import type { Backend, Capabilities, PlanDefinition } from "../backend.js";
+
+const PLAN = Symbol.for("parazarr.plan");
+
+/**
+ * An execution plan: cheap to create, describes itself, starts its workers
+ * on first use and keeps them for later calls until it is closed.
+ */
+export interface Plan {
+  readonly [PLAN]: true;
+  readonly capabilities: Capabilities;
+  /** `threads(8)`, `sequential()`: how the plan was made. */
+  toString(): string;
+  /** The started backend (starting it if needed). For core's scheduler. */
+  acquire(): Promise<Backend>;
+  /** How many tasks run at once; starts the workers. */
+  concurrency(): Promise<number>;
+  /** Stops the workers. Idempotent; a closed plan starts again if used again. */
+  close(): Promise<void>;
+}
+
+class DefinedPlan implements Plan {
+  readonly [PLAN] = true as const;
+  #starting: Promise<Backend> | undefined;
+
+  constructor(private readonly definition: PlanDefinition) {}
+
+  get capabilities(): Capabilities {
+    return this.definition.capabilities;
+  }
+
+  toString(): string {
+    return this.definition.description;
+  }
+
+  acquire(): Promise<Backend> {
+    if (this.#starting === undefined) {
+      const starting = this.definition.start();
+      // A failed start is not cached and not retried here: the map that
+      // asked fails with the start-up error, and only a later call tries again.
+      starting.catch(() => {
+        if (this.#starting === starting) this.#starting = undefined;
+      });
+      this.#starting = starting;
+    }
+    return this.#starting;
+  }
+
+  async concurrency(): Promise<number> {
+    return (await this.acquire()).concurrency;
+  }
+
+  async close(): Promise<void> {
+    const starting = this.#starting;
+    this.#starting = undefined;
+    if (starting === undefined) return;
+    const backend = await starting.catch(() => undefined);
+    await backend?.close();
+  }
+}
+
+export function definePlan(definition: PlanDefinition): Plan {
+  return new DefinedPlan(definition);
+}
+
+export function isPlan(value: unknown): value is Plan {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PLAN] === true;
+}

@@ -1,0 +1,91 @@
+/**
+ * Every message that crosses a boundary between the scheduler and a worker
+ * (a thread, a process, a host, a Batch child). Both sides import only this
+ * file: the worker runtime never imports the scheduler, and the reverse.
+ *
+ * Messages from another process are checked with `isMatching` on arrival,
+ * and every union is matched exhaustively, so adding a message type is a
+ * compile error until each side handles it.
+ */
+import { P, isMatching } from "ts-pattern";
+
+/** Where a worker finds a task on its own: module URL + export name. */
+export interface TaskRef {
+  readonly moduleUrl: string;
+  readonly name: string;
+}
+
+/** One invocation: the input at `index` of the map call, on its `attempt`. */
+export interface WorkItem {
+  readonly index: number;
+  readonly input: unknown;
+  readonly attempt: number;
+}
+
+/** An error as it travels: class name, message, stack and own fields survive. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string | undefined;
+  readonly fields: Record<string, unknown>;
+  readonly cause?: WireError | undefined;
+}
+
+export type ItemOutcome =
+  | { readonly type: "value"; readonly index: number; readonly value: unknown; readonly workMs: number }
+  | { readonly type: "error"; readonly index: number; readonly error: WireError; readonly workMs: number };
+
+/** Scheduler → worker. */
+export type ToWorker =
+  | { readonly type: "batch"; readonly batchId: number; readonly task: TaskRef; readonly items: readonly WorkItem[] }
+  | { readonly type: "cancel"; readonly batchId: number }
+  | { readonly type: "shutdown" };
+
+export type BatchMessage = Extract<ToWorker, { type: "batch" }>;
+
+export interface WorkerInfo {
+  /** A name users can read in errors: "thread 3", "pid 4242", "h1 pid 4242". */
+  readonly worker: string;
+  readonly pid: number;
+  readonly cores: number;
+}
+
+/** Worker → scheduler. */
+export type FromWorker =
+  | { readonly type: "ready"; readonly info: WorkerInfo }
+  | {
+      readonly type: "batch-result";
+      readonly batchId: number;
+      readonly worker: string;
+      readonly outcomes: readonly ItemOutcome[];
+    }
+  | { readonly type: "fatal"; readonly error: WireError };
+
+const wireErrorPattern = { name: P.string, message: P.string, fields: P.any };
+
+const outcomePattern = P.union(
+  { type: "value" as const, index: P.number, workMs: P.number, value: P.any },
+  { type: "error" as const, index: P.number, workMs: P.number, error: wireErrorPattern },
+);
+
+/** Checks a message that arrived from another process before it is trusted. */
+export const isFromWorker = isMatching(
+  P.union(
+    { type: "ready" as const, info: { worker: P.string, pid: P.number, cores: P.number } },
+    { type: "batch-result" as const, batchId: P.number, worker: P.string, outcomes: P.array(outcomePattern) },
+    { type: "fatal" as const, error: wireErrorPattern },
+  ),
+);
+
+export const isToWorker = isMatching(
+  P.union(
+    {
+      type: "batch" as const,
+      batchId: P.number,
+      task: { moduleUrl: P.string, name: P.string },
+      items: P.array({ index: P.number, attempt: P.number, input: P.any }),
+    },
+    { type: "cancel" as const, batchId: P.number },
+    { type: "shutdown" as const },
+  ),
+);

@@ -1,0 +1,9 @@
+/**
+ * `@parazarr/core/worker`: what a worker entry (a piscina file, a cluster
+ * worker, an SSH agent) needs to serve batches. Imports nothing from the
+ * scheduler side.
+ */
+export { runBatch, runItem, type BatchEnvironment } from "./runtime.js";
+export { collectTransferables } from "./transfer.js";
+export { toWireError } from "./wire-error.js";
+export { isToWorker, type BatchMessage, type FromWorker, type ItemOutcome, type ToWorker, type WorkerInfo } from "../protocol.js";
