@@ -3,6 +3,7 @@
  * worker, an SSH agent) needs to serve batches. Imports nothing from the
  * scheduler side.
  */
+export { serveWorker, type ServeOptions, type WorkerPort } from "./serve.js";
 export { runBatch, runItem, type BatchEnvironment } from "./runtime.js";
 export { collectTransferables } from "./transfer.js";
 export { toWireError } from "./wire-error.js";

@@ -1,0 +1,71 @@
+/**
+ * The message loop of an out-of-process worker (a cluster worker, an SSH
+ * agent's workers): receives `ToWorker` messages from any transport, runs
+ * batches one at a time in arrival order, answers with `FromWorker`.
+ */
+import { match } from "ts-pattern";
+import { isToWorker, type BatchMessage, type FromWorker, type WorkerInfo } from "../protocol.js";
+import { runBatch } from "./runtime.js";
+import { collectTransferables } from "./transfer.js";
+
+/** A duplex message channel; `send` may move the listed buffers. */
+export interface WorkerPort {
+  send(message: FromWorker, transfer: ArrayBuffer[]): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+export interface ServeOptions {
+  readonly info: WorkerInfo;
+  /** Called on a `shutdown` message, after the running batch (if any) was told to stop. */
+  readonly onShutdown: () => void;
+}
+
+/**
+ * Starts serving. Attach happens before `ready` is sent: an ESM cluster
+ * worker drops messages that arrive before its listener exists, so the
+ * primary must wait for `ready` before sending work.
+ */
+export function serveWorker(port: WorkerPort, { info, onShutdown }: ServeOptions): void {
+  const queue: BatchMessage[] = [];
+  const controllers = new Map<number, AbortController>();
+  let running = false;
+
+  const pump = async () => {
+    if (running) return;
+    running = true;
+    for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
+      const controller = controllers.get(batch.batchId) ?? new AbortController();
+      const outcomes = await runBatch(batch, { worker: info.worker, signal: controller.signal });
+      controllers.delete(batch.batchId);
+      if (controller.signal.aborted) continue; // the scheduler gave up on it: say nothing
+      const transfer = outcomes.flatMap((o) => (o.type === "value" ? collectTransferables(o.value) : []));
+      port.send({ type: "batch-result", batchId: batch.batchId, worker: info.worker, outcomes }, transfer);
+    }
+    running = false;
+  };
+
+  port.onMessage((message) => {
+    if (!isToWorker(message)) {
+      port.send({ type: "fatal", error: { name: "ProtocolError", message: "unexpected message", fields: {} } }, []);
+      return;
+    }
+    match(message)
+      .with({ type: "batch" }, (batch) => {
+        controllers.set(batch.batchId, new AbortController());
+        queue.push(batch);
+        void pump();
+      })
+      .with({ type: "cancel" }, ({ batchId }) => {
+        controllers.get(batchId)?.abort();
+        const queued = queue.findIndex((b) => b.batchId === batchId);
+        if (queued >= 0) queue.splice(queued, 1);
+      })
+      .with({ type: "shutdown" }, () => {
+        for (const controller of controllers.values()) controller.abort();
+        queue.length = 0;
+        onShutdown();
+      })
+      .exhaustive();
+  });
+  port.send({ type: "ready", info }, []);
+}
