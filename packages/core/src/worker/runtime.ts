@@ -8,6 +8,7 @@
 import type { BatchMessage, ItemOutcome } from "../protocol.js";
 import { resolveTask } from "../task/resolve.js";
 import type { Task, TaskContext } from "../task/task.js";
+import { findUnsendable } from "./sendable.js";
 import { toWireError } from "./wire-error.js";
 
 export interface BatchEnvironment {
@@ -46,7 +47,15 @@ export async function runItem(
   const started = performance.now();
   try {
     const value = await resolved.fn(input, context);
-    return { type: "value", index, value, workMs: performance.now() - started };
+    const workMs = performance.now() - started;
+    const unsendable = findUnsendable(value);
+    if (unsendable !== undefined) {
+      const error = new TypeError(
+        `result ${index}${unsendable.path} cannot be sent back: it is a ${unsendable.type}, which structured clone cannot copy`,
+      );
+      return { type: "error", index, error: toWireError(error), workMs };
+    }
+    return { type: "value", index, value, workMs };
   } catch (error) {
     return { type: "error", index, error: toWireError(error), workMs: performance.now() - started };
   }

@@ -1,0 +1,37 @@
+/**
+ * A cheap check, run in the worker on every result before it is sent: does
+ * the value hold something structured clone refuses (a function, a symbol,
+ * a promise, a weak collection)? Transports report a failed send in
+ * unhelpful ways (piscina rejects with a bare object, a cluster worker
+ * throws inside `process.send`), so the worker names the problem itself.
+ * Typed arrays are leaves, so large numeric results cost nothing; the walk
+ * stops after a fixed number of nodes.
+ */
+const NODE_BUDGET = 10_000;
+
+export function findUnsendable(value: unknown): { path: string; type: string } | undefined {
+  let budget = NODE_BUDGET;
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: string): { path: string; type: string } | undefined => {
+    if (typeof v === "function") return { path, type: `function ${v.name || "(anonymous)"}` };
+    if (typeof v === "symbol") return { path, type: "symbol" };
+    if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || seen.has(v)) return undefined;
+    if (--budget < 0) return undefined;
+    seen.add(v);
+    if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) {
+      return { path, type: v.constructor.name };
+    }
+    const entries: Iterable<[string, unknown]> =
+      v instanceof Map
+        ? [...v].map(([k, x]) => [`.get(${String(k)})`, x] as [string, unknown])
+        : v instanceof Set
+          ? [...v].map((x, i) => [`.<item ${i}>`, x] as [string, unknown])
+          : Object.entries(v).map(([k, x]) => [Array.isArray(v) ? `[${k}]` : `.${k}`, x] as [string, unknown]);
+    for (const [key, child] of entries) {
+      const found = walk(child, path + key);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(value, "");
+}
