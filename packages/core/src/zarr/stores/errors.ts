@@ -1,0 +1,171 @@
+/**
+ * Errors raised by the remote stores (HTTP, S3). Each carries a `_tag` and
+ * a guard, like packages/core/src/errors.ts, and only own, cloneable fields:
+ * the worker runtime copies own fields across a thread or process boundary,
+ * so `transient` still reaches the scheduler's retry decision on the main side.
+ *
+ * Messages name the URL, bucket and key, never a credential: URLs are shown
+ * without their query string or user info, where signed tokens live.
+ */
+import { ParazarrError } from "../../errors.js";
+
+/** An HTTP store request answered with a status that is neither 2xx nor "missing", or never got an answer. */
+export class HttpStoreError extends ParazarrError {
+  readonly _tag = "HttpStoreError" as const;
+  /** True for 5xx, 408, 429 and dropped connections: `map`'s `retries` applies. */
+  readonly transient: boolean;
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status: number | undefined,
+    transient: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "HttpStoreError";
+    this.transient = transient;
+  }
+}
+
+export interface S3ErrorDetails {
+  readonly operation: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The S3 error code ("NoSuchBucket", "AccessDenied", "SlowDown") or a Node network code. */
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+}
+
+/** An S3 request failed (other than a missing key, which reads as undefined). */
+export class S3StoreError extends ParazarrError implements S3ErrorDetails {
+  readonly _tag = "S3StoreError" as const;
+  readonly operation: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  /** True for 5xx, throttling and dropped connections: `map`'s `retries` applies. */
+  readonly transient: boolean;
+  constructor(message: string, details: S3ErrorDetails, transient: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "S3StoreError";
+    this.operation = details.operation;
+    this.bucket = details.bucket;
+    this.key = details.key;
+    this.code = details.code;
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.transient = transient;
+  }
+}
+
+/** A store request took longer than its timeout. Transient: a retry may be faster. */
+export class StoreTimeoutError extends ParazarrError {
+  readonly _tag = "StoreTimeoutError" as const;
+  readonly transient = true;
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+    this.name = "StoreTimeoutError";
+  }
+}
+
+/** A store URL or option that cannot name a store: says what was given and what is allowed. */
+export class StoreSpecError extends ParazarrError {
+  readonly _tag = "StoreSpecError" as const;
+  constructor(
+    message: string,
+    /** The URL as given, redacted for messages. */
+    readonly url: string,
+    /** The offending option, when it is an option and not the URL. */
+    readonly option?: string,
+  ) {
+    super(message);
+    this.name = "StoreSpecError";
+  }
+}
+
+/** An optional dependency a store needs is not installed (e.g. @aws-sdk/client-s3 for s3://). */
+export class StoreDependencyError extends ParazarrError {
+  readonly _tag = "StoreDependencyError" as const;
+  constructor(
+    message: string,
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "StoreDependencyError";
+  }
+}
+
+function hasTag(value: unknown, tag: string): boolean {
+  return typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === tag;
+}
+
+// Guards match on the tag, not instanceof: a worker may load a second copy of core.
+export const isHttpStoreError = (e: unknown): e is HttpStoreError => hasTag(e, "HttpStoreError");
+export const isS3StoreError = (e: unknown): e is S3StoreError => hasTag(e, "S3StoreError");
+export const isStoreTimeoutError = (e: unknown): e is StoreTimeoutError => hasTag(e, "StoreTimeoutError");
+export const isStoreSpecError = (e: unknown): e is StoreSpecError => hasTag(e, "StoreSpecError");
+export const isStoreDependencyError = (e: unknown): e is StoreDependencyError =>
+  hasTag(e, "StoreDependencyError");
+
+// Node socket and DNS codes that say "the network hiccupped", not "this can
+// never work": a refused or reset connection may succeed on the next try (a
+// restarting server, a load balancer recycling a connection). Deliberately
+// absent: ENOTFOUND (a misspelt host) and TLS certificate failures.
+const TRANSIENT_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+/** The Node network code of an error or of any error in its cause chain (fetch wraps them in "fetch failed"). */
+export function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function isTransientNetworkCode(code: string | undefined): boolean {
+  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
+}
+
+/** HTTP statuses worth retrying: server errors, request timeout, throttling. */
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+/** A URL fit for an error message: no user info, no query string (signed URLs keep tokens there). */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    const query = u.search ? "?…" : "";
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    u.hash = "";
+    return `${u.toString()}${query}`;
+  } catch {
+    return "(unparseable URL)";
+  }
+}
