@@ -1,0 +1,239 @@
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTransient, map, sequential, setPlan, task } from "@parazarr/core";
+import { openHttpStore } from "../packages/core/dist/zarr/stores/http.js";
+import { isHttpStoreError, isStoreSpecError, isStoreTimeoutError } from "../packages/core/dist/zarr/stores/errors.js";
+import { startHttpServer } from "./fixtures/http-server.mjs";
+
+let root: string;
+const chunk = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "parazarr-http-"));
+  await mkdir(join(root, "archive.zarr", "temperature", "c", "0"), { recursive: true });
+  await writeFile(join(root, "archive.zarr", "temperature", "zarr.json"), '{"zarr_format":3}');
+  await writeFile(join(root, "archive.zarr", "temperature", "c", "0", "1"), chunk);
+  await writeFile(join(root, "archive.zarr", "odd name #1"), "hash and space");
+});
+
+afterAll(async () => {
+  await setPlan(sequential());
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+describe("HTTP store", () => {
+  it("reads chunks and metadata under the base URL, byte for byte", async () => {
+    const web = await startHttpServer(root);
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      expect(await store.get("/temperature/c/0/1")).toEqual(chunk);
+      const meta = await store.get("/temperature/zarr.json");
+      expect(new TextDecoder().decode(meta)).toBe('{"zarr_format":3}');
+      // A trailing slash on the base names the same place.
+      const slashed = await openHttpStore({ url: `${web.url}/archive.zarr/` });
+      expect(await slashed.get("/temperature/c/0/1")).toEqual(chunk);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("percent-encodes key segments, so '#' and spaces stay part of the path", async () => {
+    const web = await startHttpServer(root);
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      expect(new TextDecoder().decode(await store.get("/odd name #1"))).toBe("hash and space");
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("is read-only: it has no set and no delete", async () => {
+    const store = await openHttpStore({ url: "http://127.0.0.1:9/never-contacted" });
+    expect(store.set).toBeUndefined();
+    expect(store.delete).toBeUndefined();
+  });
+
+  it("reads a missing key (404) and a forbidden one (403, as S3 static hosts answer) as undefined", async () => {
+    const web = await startHttpServer(root, {
+      intercept: (path) => (path.endsWith("/hidden") ? { status: 403 } : undefined),
+    });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      expect(await store.get("/temperature/c/9/9")).toBeUndefined();
+      expect(await store.get("/temperature/hidden")).toBeUndefined();
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("fails on 500 with an error naming the URL and status, marked transient", async () => {
+    const web = await startHttpServer(root, { intercept: () => ({ status: 500 }) });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      const error = await rejection(store.get("/temperature/c/0/1"));
+      expect(isHttpStoreError(error)).toBe(true);
+      expect(isTransient(error)).toBe(true);
+      expect(error).toMatchObject({ status: 500, url: `${web.url}/archive.zarr/temperature/c/0/1` });
+      expect((error as Error).message).toBe(
+        `HTTP store: GET ${web.url}/archive.zarr/temperature/c/0/1 answered 500 Internal Server Error`,
+      );
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("marks 429 and 503 transient, but not 400 or 401", async () => {
+    const statuses: Record<string, number> = { "/a/k": 429, "/b/k": 503, "/c/k": 400, "/d/k": 401 };
+    const web = await startHttpServer(root, { intercept: (path) => ({ status: statuses[path] ?? 200 }) });
+    try {
+      const store = await openHttpStore({ url: web.url });
+      const transient: Record<string, boolean> = {};
+      for (const key of ["/a/k", "/b/k", "/c/k", "/d/k"] as const) {
+        const error = await rejection(store.get(key));
+        expect(isHttpStoreError(error)).toBe(true);
+        transient[key] = isTransient(error);
+      }
+      expect(transient).toEqual({ "/a/k": true, "/b/k": true, "/c/k": false, "/d/k": false });
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("keeps a query string on every request but never shows it in an error", async () => {
+    const seen: string[] = [];
+    const web = await startHttpServer(root, {
+      intercept: (path, rawUrl) => {
+        seen.push(rawUrl);
+        return path.endsWith("/broken") ? { status: 502 } : undefined;
+      },
+    });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr?token=sekrit-123` });
+      expect(await store.get("/temperature/c/0/1")).toEqual(chunk);
+      const error = await rejection(store.get("/temperature/broken"));
+      expect(seen).toEqual(["/archive.zarr/temperature/c/0/1?token=sekrit-123", "/archive.zarr/temperature/broken?token=sekrit-123"]);
+      expect((error as Error).message).toContain(`${web.url}/archive.zarr/temperature/broken?…`);
+      expect((error as Error).message).not.toContain("sekrit");
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("keeps connections alive across sequential reads", async () => {
+    const web = await startHttpServer(root);
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      for (let i = 0; i < 20; i++) expect(await store.get("/temperature/c/0/1")).toEqual(chunk);
+      expect(web.stats.requests).toBe(20);
+      // undici may open a second socket while the first is still settling its
+      // previous response; without keep-alive this would be 20.
+      expect(web.stats.connections).toBeLessThanOrEqual(2);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("stops waiting when the caller aborts, rejecting with the caller's reason", async () => {
+    const web = await startHttpServer(root, { latencyMs: 5_000 });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      const controller = new AbortController();
+      const reason = new Error("user pressed stop");
+      const started = performance.now();
+      setTimeout(() => controller.abort(reason), 50);
+      const error = await rejection(store.get("/temperature/c/0/1", { signal: controller.signal }));
+      expect(error).toBe(reason);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      // An already-aborted signal never reaches the network.
+      const before = web.stats.requests;
+      expect(await rejection(store.get("/temperature/c/0/1", { signal: controller.signal }))).toBe(reason);
+      expect(web.stats.requests).toBe(before);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("gives up after timeoutMs with a transient StoreTimeoutError", async () => {
+    const web = await startHttpServer(root, { latencyMs: 5_000 });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` }, { timeoutMs: 100 });
+      const started = performance.now();
+      const error = await rejection(store.get("/temperature/c/0/1"));
+      const elapsed = performance.now() - started;
+      expect(isStoreTimeoutError(error)).toBe(true);
+      expect(isTransient(error)).toBe(true);
+      expect((error as Error).message).toBe(`HTTP store: GET ${web.url}/archive.zarr/temperature/c/0/1 took longer than 100 ms`);
+      expect(elapsed).toBeGreaterThanOrEqual(95);
+      expect(elapsed).toBeLessThan(1_000);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("a refused connection is a transient HttpStoreError naming the code", async () => {
+    const port = await closedPort();
+    const store = await openHttpStore({ url: `http://127.0.0.1:${port}/archive.zarr` });
+    const error = await rejection(store.get("/zarr.json"));
+    expect(isHttpStoreError(error)).toBe(true);
+    expect(isTransient(error)).toBe(true);
+    expect((error as Error).message).toBe(`HTTP store: GET http://127.0.0.1:${port}/archive.zarr/zarr.json failed: ECONNREFUSED`);
+  });
+
+  it("refuses URLs it cannot serve, before any request, without echoing a password", async () => {
+    const refused = async (url: string, tuning?: { timeoutMs: number }) => rejection(openHttpStore({ url }, tuning));
+    const ftp = await refused("ftp://127.0.0.1/archive.zarr");
+    expect(isStoreSpecError(ftp)).toBe(true);
+    expect((ftp as Error).message).toContain("expected http: or https:");
+    const withPassword = await refused("http://alice:hunter22@127.0.0.1/archive.zarr");
+    expect(isStoreSpecError(withPassword)).toBe(true);
+    expect((withPassword as Error).message).toContain("must not hold credentials");
+    expect((withPassword as Error).message).not.toContain("hunter22");
+    expect(isStoreSpecError(await refused("not a url"))).toBe(true);
+    expect(isStoreSpecError(await refused("http://127.0.0.1/a", { timeoutMs: 0 }))).toBe(true);
+  });
+});
+
+// Declared like user code declares tasks; on sequential() it runs in this process.
+export const readKey = task(import.meta.url, "readKey", async ({ url, key }: { url: string; key: `/${string}` }) => {
+  const store = await openHttpStore({ url });
+  return store.get(key);
+});
+
+describe("HTTP store under map", () => {
+  it("a transient 503 is retried by map's retries and the read succeeds", async () => {
+    let failuresLeft = 2;
+    const web = await startHttpServer(root, {
+      intercept: () => (failuresLeft-- > 0 ? { status: 503 } : undefined),
+    });
+    try {
+      await setPlan(sequential());
+      const input = { url: `${web.url}/archive.zarr`, key: "/temperature/c/0/1" as const };
+      const [bytes] = await map(readKey, [input], { retries: 3, retryDelayMs: 1 });
+      expect(bytes).toEqual(chunk);
+      expect(web.stats.requests).toBe(3);
+    } finally {
+      await web.stop();
+    }
+  });
+});
