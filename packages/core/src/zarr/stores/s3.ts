@@ -183,6 +183,8 @@ const TRANSIENT_S3_CODES = new Set([
   "TimeoutError",
 ]);
 
+const GENERIC_NAMES = new Set(["Error", "Unknown", "UnknownError"]);
+
 const HINTS: Record<string, string> = {
   AccessDenied:
     " (S3 also answers AccessDenied for a missing key when the credentials may not list the bucket)",
@@ -195,17 +197,21 @@ function s3Error(operation: string, bucket: string, key: string, error: unknown)
   const e = (typeof error === "object" && error !== null ? error : {}) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const netCode = networkErrorCode(error);
-  const code = e.$fault !== undefined ? e.name : (netCode ?? e.name);
+  // A body the SDK could not parse (a proxy's HTML page) leaves the bare name "Error": no code then.
+  const named = e.name !== undefined && !GENERIC_NAMES.has(e.name) ? e.name : undefined;
+  const code = e.$fault !== undefined ? named : (netCode ?? named);
   const transient =
     e.$retryable !== undefined ||
     e.$fault === "server" ||
     (status !== undefined && isTransientStatus(status)) ||
     (code !== undefined && TRANSIENT_S3_CODES.has(code)) ||
     isTransientNetworkCode(netCode);
-  const said = redactSecrets(typeof e.message === "string" ? e.message : String(error));
+  // The first line only: the SDK appends multi-line advice that belongs to its own API, not ours.
+  const said = redactSecrets(String(typeof e.message === "string" ? e.message : error).split("\n")[0] ?? "");
+  const what = [code, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean);
   const message =
-    `S3 ${operation} s3://${bucket}/${key} failed: ${code ?? "error"}` +
-    `${status !== undefined ? ` (HTTP ${status})` : ""}: ${said}${HINTS[code ?? ""] ?? ""}`;
+    `S3 ${operation} s3://${bucket}/${key} failed: ` +
+    `${what.length === 2 ? `${what[0]} (${what[1]})` : (what[0] ?? "error")}: ${said}${HINTS[code ?? ""] ?? ""}`;
   return new S3StoreError(message, { operation, bucket, key, code, status, requestId: e.$metadata?.requestId }, transient, { cause: error });
 }
 
