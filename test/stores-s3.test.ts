@@ -163,6 +163,22 @@ describe("S3 store", () => {
     await expect(store.get("/x", { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
   });
 
+  it("stops a request in flight when the caller aborts", async () => {
+    const web = await startHttpServer(fileURLToPath(new URL(".", import.meta.url)), { latencyMs: 5_000 });
+    try {
+      const store = await openS3Store({ url: "s3://slow-bucket/p", options: { endpoint: web.url, region: "us-east-1", forcePathStyle: true } });
+      const reason = new Error("user pressed stop");
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(reason), 50);
+      const started = performance.now();
+      await expect(store.get("/zarr.json", { signal: controller.signal })).rejects.toBe(reason);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(web.stats.requests).toBe(1);
+    } finally {
+      await web.stop();
+    }
+  });
+
   it("parses s3:// URLs and refuses bad ones and bad options with a StoreSpecError", async () => {
     expect(parseS3Url("s3://bucket")).toEqual({ bucket: "bucket", prefix: "" });
     expect(parseS3Url("s3://bucket/")).toEqual({ bucket: "bucket", prefix: "" });
