@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { getPlan, isPlanError, map, sequential, setPlan, withPlan } from "@parazarr/core";
+import { definePlan, type Backend } from "@parazarr/core/backend";
+import { threads } from "@parazarr/backend-threads";
+import { square } from "./fixtures/tasks.mjs";
+
+afterEach(async () => {
+  await setPlan(sequential());
+});
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a throw");
+}
+
+describe("plans", () => {
+  it("default to sequential()", async () => {
+    expect(String(getPlan())).toBe("sequential()");
+    expect(await map(square, [3])).toEqual([9]);
+  });
+
+  it("print how they were made", () => {
+    expect(String(threads(8))).toBe("threads(8)");
+    expect(`${sequential()}`).toBe("sequential()");
+  });
+
+  it.each([0, -1, 1.5, "x", Number.NaN])("refuse threads(%s) naming the option, value and what is allowed", (bad) => {
+    const error = thrown(() => threads(bad as number));
+    expect(isPlanError(error)).toBe(true);
+    expect(error.message).toContain("workers");
+    expect(error.message).toContain(typeof bad === "string" ? `"${bad}"` : String(bad));
+    expect(error.message).toContain("whole number ≥ 1");
+  });
+
+  it("refuse something that is not a plan", async () => {
+    await expect(setPlan({} as never)).rejects.toThrow(/expected a plan/);
+    expect(() => withPlan(42 as never, () => 1)).toThrow(/expected a plan/);
+  });
+
+  it("are scoped by withPlan, and concurrent scopes do not see each other", async () => {
+    const a = threads(1);
+    const b = sequential();
+    const seen = await Promise.all([
+      withPlan(a, async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        return String(getPlan());
+      }),
+      withPlan(b, async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return String(getPlan());
+      }),
+    ]);
+    expect(seen).toEqual(["threads(1)", "sequential()"]);
+    expect(String(getPlan())).toBe("sequential()");
+    await a.close();
+  });
+
+  it("close the plan that setPlan replaces", async () => {
+    const closed: string[] = [];
+    const recording = (name: string) =>
+      definePlan({
+        description: `recording(${name})`,
+        capabilities: sequential().capabilities,
+        start: async (): Promise<Backend> => ({
+          concurrency: 1,
+          runBatch: async (batch, hooks) => {
+            for (const item of batch.items) {
+              hooks.report({ type: "value", index: item.index, value: await hooks.localTask.fn(item.input, {} as never), workMs: 0 }, name);
+            }
+          },
+          close: async () => void closed.push(name),
+        }),
+      });
+    const first = recording("first");
+    await setPlan(first);
+    expect(await map(square, [2, 3])).toEqual([4, 9]);
+    await setPlan(recording("second"));
+    expect(closed).toEqual(["first"]);
+    await setPlan(sequential());
+    // "second" never started, so there was nothing to close.
+    expect(closed).toEqual(["first"]);
+  });
+});
