@@ -96,16 +96,22 @@ async function getKey(base: HttpBase, key: StoreKey, timeoutMs: number, signal: 
     }
     return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
-    if (error instanceof HttpStoreError) throw error;
     if (signal?.aborted) throw signal.reason;
-    if (timedOut) {
-      throw new StoreTimeoutError(`HTTP store: GET ${redactUrl(url)} took longer than ${timeoutMs} ms`, redactUrl(url), timeoutMs);
-    }
-    const code = networkErrorCode(error);
-    const reason = code ?? (error instanceof Error ? error.message : String(error));
-    throw new HttpStoreError(`HTTP store: GET ${redactUrl(url)} failed: ${reason}`, redactUrl(url), undefined, isTransientNetworkCode(code), { cause: error });
+    throw failure(error, url, timedOut ? timeoutMs : undefined);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** The error a failed GET becomes: ours as it is, a timeout, or a network failure with its code. */
+function failure(error: unknown, url: string, timedOutAfterMs: number | undefined): Error {
+  if (error instanceof HttpStoreError) return error;
+  const shown = redactUrl(url);
+  if (timedOutAfterMs !== undefined) {
+    return new StoreTimeoutError(`HTTP store: GET ${shown} took longer than ${timedOutAfterMs} ms`, shown, timedOutAfterMs);
+  }
+  const code = networkErrorCode(error);
+  const reason = code ?? (error instanceof Error ? error.message : String(error));
+  return new HttpStoreError(`HTTP store: GET ${shown} failed: ${reason}`, shown, undefined, isTransientNetworkCode(code), { cause: error });
 }
