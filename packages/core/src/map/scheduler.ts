@@ -7,7 +7,7 @@ import { isWorkerLostError, type Backend, type WorkerLostError } from "../backen
 import { AbortError, TaskError, WorkerCrashedError, isTransient, type TaskErrorDetails } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import type { ItemOutcome, WorkItem } from "../protocol.js";
-import { cloneError } from "../task/clone.js";
+import { canClone, cloneError } from "../task/clone.js";
 import type { Task } from "../task/task.js";
 import { fromWireError } from "../worker/wire-error.js";
 import { retryDelayMs } from "./backoff.js";
@@ -256,14 +256,5 @@ export class Scheduler<R> {
     this.#retryTimers.clear();
     this.#retryReady.length = 0;
     for (const batch of this.#inFlight.values()) batch.controller.abort(this.#fatal?.error);
-  }
-}
-
-function canClone(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
   }
 }

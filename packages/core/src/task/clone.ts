@@ -17,12 +17,7 @@ export function findUncloneable(value: unknown, path = "", seen = new Set<object
   if (typeof value !== "object" || value === null) return undefined;
   if (seen.has(value)) return undefined;
   seen.add(value);
-  try {
-    structuredClone(value);
-    return undefined;
-  } catch {
-    // fall through: find which part of it fails
-  }
+  if (canClone(value)) return undefined;
   const entries: Array<[string, unknown]> =
     value instanceof Map
       ? [...value.entries()].flatMap(([k, v], i) => [[`.<key ${i}>`, k], [`.get(${String(k)})`, v]] as Array<[string, unknown]>)
@@ -34,6 +29,16 @@ export function findUncloneable(value: unknown, path = "", seen = new Set<object
     if (found) return found;
   }
   return { path, type: value.constructor?.name ?? "object" };
+}
+
+/** Whether structured clone (what every transport uses) accepts the value. */
+export function canClone(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function cloneError(index: number, value: unknown, what: "input" | "result"): CloneError {

@@ -1,4 +1,5 @@
 import type { WireError } from "../protocol.js";
+import { canClone } from "../task/clone.js";
 
 const MAX_CAUSE_DEPTH = 4;
 
@@ -15,7 +16,7 @@ export function toWireError(thrown: unknown, depth = 0): WireError {
   for (const key of Object.keys(thrown)) {
     if (key === "cause") continue;
     const value = (thrown as unknown as Record<string, unknown>)[key];
-    if (isCloneable(value)) fields[key] = value;
+    if (canClone(value)) fields[key] = value;
   }
   const cause = (thrown as { cause?: unknown }).cause;
   return {
@@ -40,15 +41,6 @@ export class RemoteError extends Error {
 
 export function fromWireError(wire: WireError): RemoteError {
   return new RemoteError(wire);
-}
-
-function isCloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function describeThrown(value: unknown): string {
