@@ -1,0 +1,76 @@
+/**
+ * Opens a store from its spec. Workers call this for every task, so opened
+ * stores are cached per process (per thread): the first task pays for the
+ * connection, later ones find it warm.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { StoreSpecError } from "./errors.js";
+import { openFileStore } from "./file.js";
+import { openHttpStore } from "./http.js";
+import { guardKeys } from "./key-guard.js";
+import { openS3Store } from "./s3.js";
+import type { Store, StoreSpec } from "./types.js";
+
+export type { Store, StoreKey, StoreOptions, StoreSpec } from "./types.js";
+export { checkStoreKey } from "./key-guard.js";
+
+const opened = new Map<string, Promise<Store>>();
+
+type Scheme = "file" | "http" | "s3";
+
+function schemeOf(url: string): Scheme {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url);
+  // A one-letter "scheme" is a Windows drive ("C:\data"), i.e. a path.
+  if (match === null || match[1]!.length === 1) return "file";
+  const scheme = match[1]!.toLowerCase();
+  if (scheme === "file") return "file";
+  if (scheme === "http" || scheme === "https") return "http";
+  if (scheme === "s3") return "s3";
+  throw new StoreSpecError(
+    `unsupported store URL scheme "${scheme}:" in ${JSON.stringify(url)}; use file:///path, a path, http(s)://… or s3://bucket/prefix`,
+    url,
+  );
+}
+
+/**
+ * Turns what a user typed (a path, a URL, a spec) into the spec a worker
+ * rebuilds the store from. Relative paths become absolute `file://` URLs
+ * here, on the caller's side, so a worker with another working directory
+ * finds the same files.
+ */
+export function normalizeStoreSpec(input: string | StoreSpec): StoreSpec {
+  const spec: StoreSpec = typeof input === "string" ? { url: input } : input;
+  if (typeof spec !== "object" || spec === null || typeof spec.url !== "string" || spec.url.length === 0) {
+    throw new StoreSpecError(`a store is named by a URL or a path, got ${JSON.stringify(input)}`, String(input));
+  }
+  if (schemeOf(spec.url) !== "file" || spec.url.startsWith("file:")) return spec;
+  const absolute = isAbsolute(spec.url) ? spec.url : resolve(spec.url);
+  return { ...spec, url: pathToFileURL(absolute).href };
+}
+
+async function openUnguarded(spec: StoreSpec): Promise<Store> {
+  switch (schemeOf(spec.url)) {
+    case "file": {
+      const url = normalizeStoreSpec(spec).url;
+      return openFileStore(fileURLToPath(url));
+    }
+    case "http":
+      return openHttpStore(spec);
+    case "s3":
+      return openS3Store(spec);
+  }
+}
+
+/** The store a spec names, opened once per process and wrapped so no key escapes its root. */
+export function openStore(spec: StoreSpec): Promise<Store> {
+  const id = JSON.stringify([spec.url, spec.options ?? {}]);
+  let store = opened.get(id);
+  if (store === undefined) {
+    store = openUnguarded(spec).then((inner) => guardKeys(inner, spec.url));
+    // A failed open is not cached: the endpoint may come up later.
+    store.catch(() => opened.delete(id));
+    opened.set(id, store);
+  }
+  return store;
+}
