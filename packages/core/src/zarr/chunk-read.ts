@@ -1,0 +1,62 @@
+/**
+ * The worker side of a read: fetch a group of chunks, decode each, and move
+ * only the selected block out of it — into a shared output when the caller
+ * gave one, else into a fresh block that travels back.
+ */
+import { chunkKey, type ZarrArray } from "./array.js";
+import type { ChunkPart } from "./chunk-plan.js";
+import { getPipeline } from "./codecs/pipeline.js";
+import { typedArrayFor, type TypedArray } from "./dtype.js";
+import { cStrides, copyBlock, fillBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
+import { openStore } from "./stores/index.js";
+
+/** The selection's output seen with full rank: an index dimension has length 1 there. */
+export interface ReadTarget {
+  readonly data: TypedArray;
+  readonly stride: readonly number[];
+}
+
+export interface ReadGroup {
+  readonly array: ZarrArray;
+  readonly parts: readonly ChunkPart[];
+  /** Present when the output is shared memory (or the caller's own, inline): write into it. */
+  readonly target?: ReadTarget | undefined;
+}
+
+/**
+ * Reads the group's chunks. Returns one C-ordered block per part, or an
+ * empty list when the blocks went straight into `target`.
+ */
+export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Promise<TypedArray[]> {
+  const { array, parts, target } = group;
+  const store = await openStore(array.store);
+  const pipeline = await getPipeline(array);
+  // Fetch the whole group at once (latency overlaps on remote stores);
+  // decode one at a time. The catch only marks the rejections as handled
+  // until their turn comes: each is still awaited below.
+  const fetches = parts.map((part) => store.get(chunkKey(array, part.coords), signal ? { signal } : undefined));
+  for (const fetch of fetches) fetch.catch(() => undefined);
+  const blocks: TypedArray[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    signal?.throwIfAborted();
+    const part = parts[i]!;
+    const destination = target
+      ? { data: target.data, offset: flatIndex(part.selectionStart, target.stride), stride: target.stride }
+      : newBlock(array, part.count);
+    const bytes = await fetches[i]!;
+    if (bytes === undefined) {
+      fillBlock(destination, part.count, array.fillValue);
+    } else {
+      const chunk = await pipeline.decode(bytes);
+      const source: StridedView = { data: chunk.data, offset: flatIndex(part.chunkStart, chunk.stride), stride: chunk.stride };
+      copyBlock(source, destination, part.count);
+    }
+    if (!target) blocks.push(destination.data);
+  }
+  return blocks;
+}
+
+function newBlock(array: ZarrArray, count: readonly number[]): StridedView {
+  const Ctor = typedArrayFor(array.dtype);
+  return { data: new Ctor(product(count)), offset: 0, stride: cStrides(count) };
+}

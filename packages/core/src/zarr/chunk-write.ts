@@ -1,0 +1,93 @@
+/**
+ * The worker side of a write. Each chunk belongs to exactly one group, so
+ * no other task writes it at the same time: a partly covered chunk is read,
+ * patched and written back by its owner alone (zarrita's own `set` loses
+ * updates when two writers patch one chunk).
+ */
+import { createHash } from "node:crypto";
+import { chunkKey, type ZarrArray } from "./array.js";
+import type { ChunkPart } from "./chunk-plan.js";
+import { getPipeline } from "./codecs/pipeline.js";
+import { typedArrayFor, type TypedArray } from "./dtype.js";
+import { cStrides, copyBlock, fillBlock, flatIndex, fStrides, product, type StridedView } from "./ndcopy.js";
+import { openStore } from "./stores/index.js";
+
+export interface WritePart extends ChunkPart {
+  /** The block's new values, laid out as `source.stride` says. */
+  readonly source: StridedView;
+}
+
+export interface WriteGroup {
+  readonly array: ZarrArray;
+  readonly parts: readonly WritePart[];
+}
+
+/** What happened to one chunk: written (bytes > 0, with a checksum) or left empty (fill value only). */
+export interface ChunkReceipt {
+  readonly key: string;
+  readonly bytes: number;
+  /** "sha256:<hex>" of the stored bytes; null when nothing was stored. */
+  readonly checksum: string | null;
+}
+
+export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): Promise<ChunkReceipt[]> {
+  const { array } = group;
+  const store = await openStore(array.store);
+  const pipeline = await getPipeline(array);
+  const receipts: ChunkReceipt[] = [];
+  for (const part of group.parts) {
+    signal?.throwIfAborted();
+    const key = chunkKey(array, part.coords);
+    const chunk = part.whole ? filledChunk(array) : await currentChunk(array, key);
+    const offset = flatIndex(part.chunkStart, chunk.stride);
+    copyBlock(part.source, { data: chunk.data, offset, stride: chunk.stride }, part.count);
+    if (isAll(chunk.data, array.fillValue)) {
+      // zarr-python's default: a chunk of nothing but fill value is not stored.
+      await store.delete!(key);
+      receipts.push({ key, bytes: 0, checksum: null });
+      continue;
+    }
+    const bytes = await pipeline.encode({ data: chunk.data, shape: array.chunks, stride: chunk.stride });
+    await store.set!(key, bytes);
+    receipts.push({ key, bytes: bytes.byteLength, checksum: `sha256:${createHash("sha256").update(bytes).digest("hex")}` });
+  }
+  return receipts;
+}
+
+/** A chunk in the array's own element order, so the transpose codec has nothing to do. */
+function emptyChunk(array: ZarrArray): { data: TypedArray; stride: number[] } {
+  const Ctor = typedArrayFor(array.dtype);
+  const stride = array.order === "F" ? fStrides(array.chunks) : cStrides(array.chunks);
+  return { data: new Ctor(product(array.chunks)), stride };
+}
+
+function filledChunk(array: ZarrArray): { data: TypedArray; stride: number[] } {
+  const chunk = emptyChunk(array);
+  // Edge chunks are stored at full size; the part beyond the array holds the fill value.
+  if (array.fillValue !== 0 && array.fillValue !== 0n) {
+    (chunk.data as unknown as { fill(v: number | bigint): void }).fill(array.fillValue);
+  }
+  return chunk;
+}
+
+async function currentChunk(array: ZarrArray, key: `/${string}`): Promise<{ data: TypedArray; stride: number[] }> {
+  const store = await openStore(array.store);
+  const bytes = await store.get(key);
+  if (bytes === undefined) return filledChunk(array);
+  const decoded = await (await getPipeline(array)).decode(bytes);
+  // A decoded chunk may be a view into a larger buffer, or shared with a
+  // cache: copy it into a buffer of its own, which encode needs anyway.
+  const chunk = emptyChunk(array);
+  copyBlock({ data: decoded.data, offset: 0, stride: decoded.stride }, { data: chunk.data, offset: 0, stride: chunk.stride }, array.chunks);
+  return chunk;
+}
+
+function isAll(data: TypedArray, value: number | bigint): boolean {
+  const values = data as unknown as ArrayLike<number | bigint>;
+  if (typeof value === "number" && Number.isNaN(value)) {
+    for (let i = 0; i < values.length; i++) if (values[i] === values[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < values.length; i++) if (values[i] !== value) return false;
+  return true;
+}

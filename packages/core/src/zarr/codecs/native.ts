@@ -1,0 +1,73 @@
+/**
+ * Codecs that use Node's own zlib where it has one. zarrita 0.7 decodes
+ * gzip and zlib through `DecompressionStream` and cannot encode them;
+ * `gunzipSync` is about 2.4× faster and encodes too. zstd is native only on
+ * Node ≥ 22.15 (`zlib.zstdCompressSync`): feature-detected, with numcodecs'
+ * WASM build as the fallback.
+ */
+import * as zlib from "node:zlib";
+
+type Level = { level?: unknown };
+
+function levelOf(config: Level, fallback: number): number {
+  return typeof config.level === "number" ? config.level : fallback;
+}
+
+/** numcodecs "gzip" / v3 "gzip": a gzip member, as Python's gzip module writes. */
+export class NodeGzipCodec {
+  readonly kind = "bytes_to_bytes";
+  constructor(private readonly level: number) {}
+  static fromConfig(config: Level): NodeGzipCodec {
+    return new NodeGzipCodec(levelOf(config, 1));
+  }
+  encode(bytes: Uint8Array): Uint8Array {
+    return zlib.gzipSync(bytes, { level: this.level });
+  }
+  decode(bytes: Uint8Array): Uint8Array {
+    return zlib.gunzipSync(bytes);
+  }
+}
+
+/** numcodecs "zlib": a zlib stream (RFC 1950). */
+export class NodeZlibCodec {
+  readonly kind = "bytes_to_bytes";
+  constructor(private readonly level: number) {}
+  static fromConfig(config: Level): NodeZlibCodec {
+    return new NodeZlibCodec(levelOf(config, 1));
+  }
+  encode(bytes: Uint8Array): Uint8Array {
+    return zlib.deflateSync(bytes, { level: this.level });
+  }
+  decode(bytes: Uint8Array): Uint8Array {
+    return zlib.inflateSync(bytes);
+  }
+}
+
+type NativeZstd = {
+  zstdCompressSync(bytes: Uint8Array, options: { params: Record<number, number> }): Uint8Array;
+  zstdDecompressSync(bytes: Uint8Array): Uint8Array;
+  constants: { ZSTD_c_compressionLevel: number };
+};
+
+/** Node's zstd binding, or undefined before Node 22.15. */
+export const nativeZstd: NativeZstd | undefined =
+  typeof (zlib as unknown as Partial<NativeZstd>).zstdDecompressSync === "function"
+    ? (zlib as unknown as NativeZstd)
+    : undefined;
+
+export class NodeZstdCodec {
+  readonly kind = "bytes_to_bytes";
+  constructor(
+    private readonly native: NativeZstd,
+    private readonly level: number,
+  ) {}
+  static fromConfig(config: Level): NodeZstdCodec {
+    return new NodeZstdCodec(nativeZstd!, levelOf(config, 1));
+  }
+  encode(bytes: Uint8Array): Uint8Array {
+    return this.native.zstdCompressSync(bytes, { params: { [this.native.constants.ZSTD_c_compressionLevel]: this.level } });
+  }
+  decode(bytes: Uint8Array): Uint8Array {
+    return this.native.zstdDecompressSync(bytes);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Encodes and decodes whole chunks with an array's codec list. It follows
+ * zarrita 0.7's `createCodecPipeline` (array→array, array→bytes, then
+ * bytes→bytes codecs), which zarrita does not export; zarrita has no public
+ * per-chunk encode at all. Codec classes come from `findCodec`, so a worker
+ * builds exactly the pipeline the caller checked.
+ */
+import type { CodecSpec, ZarrArray } from "../array.js";
+import type { TypedArray } from "../dtype.js";
+import { UnknownCodecError } from "../errors.js";
+import { findCodec } from "./registry.js";
+
+/** A chunk in memory: data with the chunk's full shape and its strides (C or F). */
+export interface Chunk {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+}
+
+interface ArrayCodec {
+  encode(chunk: Chunk): Chunk | Promise<Chunk>;
+  decode(chunk: Chunk): Chunk | Promise<Chunk>;
+}
+interface ArrayToBytesCodec {
+  encode(chunk: Chunk): Uint8Array | Promise<Uint8Array>;
+  decode(bytes: Uint8Array): Chunk | Promise<Chunk>;
+}
+interface BytesCodec {
+  encode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  decode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+export interface ChunkPipeline {
+  encode(chunk: Chunk): Promise<Uint8Array>;
+  decode(bytes: Uint8Array): Promise<Chunk>;
+}
+
+type Built = { arrayCodecs: ArrayCodec[]; toBytes: ArrayToBytesCodec; bytesCodecs: BytesCodec[] };
+
+async function build(array: ZarrArray): Promise<Built> {
+  const meta = {
+    dataType: array.dtype,
+    shape: [...array.chunks],
+    codecs: array.codecs,
+    fillValue: array.fillValue,
+  };
+  const arrayCodecs: ArrayCodec[] = [];
+  const bytesCodecs: BytesCodec[] = [];
+  let toBytes: ArrayToBytesCodec | undefined;
+  for (const spec of array.codecs) {
+    const factory = await loadCodec(spec);
+    const codec = factory.fromConfig(spec.configuration, meta) as { kind?: string };
+    if (codec.kind === "array_to_array") arrayCodecs.push(codec as unknown as ArrayCodec);
+    else if (codec.kind === "array_to_bytes") toBytes = codec as unknown as ArrayToBytesCodec;
+    else bytesCodecs.push(codec as unknown as BytesCodec);
+  }
+  if (toBytes === undefined) {
+    const factory = await loadCodec({ name: "bytes", configuration: { endian: "little" } });
+    toBytes = factory.fromConfig({ endian: "little" }, meta) as ArrayToBytesCodec;
+  }
+  return { arrayCodecs, toBytes, bytesCodecs };
+}
+
+async function loadCodec(spec: CodecSpec) {
+  const loader = findCodec(spec.name);
+  if (loader === undefined) throw new UnknownCodecError(spec.name);
+  return loader();
+}
+
+/** Throws UnknownCodecError (naming the codec) if any codec of the array cannot be loaded. */
+export async function checkCodecs(array: ZarrArray): Promise<void> {
+  await getPipeline(array);
+}
+
+// Per process (per worker thread): every task on the same array reuses one
+// pipeline, and with it the loaded WASM modules.
+const pipelines = new Map<string, Promise<ChunkPipeline>>();
+
+export function getPipeline(array: ZarrArray): Promise<ChunkPipeline> {
+  const id = JSON.stringify([array.dtype, array.chunks, array.codecs, typeof array.fillValue === "bigint" ? String(array.fillValue) : array.fillValue]);
+  let pipeline = pipelines.get(id);
+  if (pipeline === undefined) {
+    pipeline = build(array).then(toPipeline);
+    pipeline.catch(() => pipelines.delete(id));
+    pipelines.set(id, pipeline);
+  }
+  return pipeline;
+}
+
+function toPipeline({ arrayCodecs, toBytes, bytesCodecs }: Built): ChunkPipeline {
+  return {
+    async encode(chunk) {
+      for (const codec of arrayCodecs) chunk = await codec.encode(chunk);
+      let bytes = await toBytes.encode(chunk);
+      for (const codec of bytesCodecs) bytes = await codec.encode(bytes);
+      return bytes;
+    },
+    async decode(bytes) {
+      for (let i = bytesCodecs.length - 1; i >= 0; i--) bytes = await bytesCodecs[i]!.decode(bytes);
+      let chunk = await toBytes.decode(bytes);
+      for (let i = arrayCodecs.length - 1; i >= 0; i--) chunk = await arrayCodecs[i]!.decode(chunk);
+      return chunk;
+    },
+  };
+}

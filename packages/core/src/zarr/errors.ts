@@ -1,0 +1,154 @@
+/**
+ * Tagged errors of the Zarr layer. Every refusal of bad input is one of
+ * these, raised on the caller's side before the first byte is written, so
+ * the store is unchanged. Fields are plain data: they survive the trip from
+ * a worker (see worker/wire-error.ts) and callers can match on `_tag`.
+ */
+import { ParazarrError } from "../errors.js";
+
+/** A selection or region that is out of bounds, of the wrong rank or malformed. */
+export class SelectionError extends ParazarrError {
+  readonly _tag = "SelectionError" as const;
+  constructor(
+    message: string,
+    /** The offending dimension, when one is to blame. */
+    readonly dimension?: number,
+  ) {
+    super(message);
+    this.name = "SelectionError";
+  }
+}
+
+/** Data given to `writeRegion` (or `out` given to `read`) whose shape or dtype does not match. */
+export class DataMismatchError extends ParazarrError {
+  readonly _tag = "DataMismatchError" as const;
+  constructor(
+    message: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(message);
+    this.name = "DataMismatchError";
+  }
+}
+
+/** No array at the path (or a group where an array was expected). */
+export class ArrayNotFoundError extends ParazarrError {
+  readonly _tag = "ArrayNotFoundError" as const;
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = "ArrayNotFoundError";
+  }
+}
+
+/** `create` found an array or group where it was asked to create one. */
+export class ArrayExistsError extends ParazarrError {
+  readonly _tag = "ArrayExistsError" as const;
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = "ArrayExistsError";
+  }
+}
+
+/** Metadata (read from a store or given to `create`) that is malformed or unsupported; names the field. */
+export class MetadataError extends ParazarrError {
+  readonly _tag = "MetadataError" as const;
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = "MetadataError";
+  }
+}
+
+/** A codec nobody registered; the message says how to register one. */
+export class UnknownCodecError extends ParazarrError {
+  readonly _tag = "UnknownCodecError" as const;
+  constructor(readonly codec: string) {
+    super(
+      `unknown codec ${JSON.stringify(codec)}: no decoder is registered under that name. ` +
+        `Register one with registerCodec(${JSON.stringify(codec)}, async () => ({ fromConfig })) from @parazarr/core ` +
+        `in a module every worker imports, or use one of the built-in codecs (zstd, blosc, gzip, zlib).`,
+    );
+    this.name = "UnknownCodecError";
+  }
+}
+
+/** An independent write whose region edge cuts through a chunk. */
+export class ChunkAlignmentError extends ParazarrError {
+  readonly _tag = "ChunkAlignmentError" as const;
+  constructor(
+    readonly dimension: number,
+    readonly edge: "start" | "stop",
+    readonly value: number,
+    /** The chunk boundaries just below and above the edge. */
+    readonly below: number,
+    readonly above: number,
+  ) {
+    super(
+      `writeRegion(independent: true): the region's ${edge} ${value} in dimension ${dimension} cuts through a chunk; ` +
+        `the nearest chunk boundaries are ${below} and ${above}. Independent writers must cover whole chunks, ` +
+        `or another writer's chunk could lose an update.`,
+    );
+    this.name = "ChunkAlignmentError";
+  }
+}
+
+/** A chunk or metadata key that would escape the store root. */
+export class StoreKeyError extends ParazarrError {
+  readonly _tag = "StoreKeyError" as const;
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = "StoreKeyError";
+  }
+}
+
+/** A write to a store that cannot be written (HTTP). */
+export class ReadOnlyStoreError extends ParazarrError {
+  readonly _tag = "ReadOnlyStoreError" as const;
+  constructor(readonly url: string) {
+    super(`the store ${url} is read-only: it cannot be written to`);
+    this.name = "ReadOnlyStoreError";
+  }
+}
+
+function hasTag(value: unknown, tag: string): boolean {
+  return typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === tag;
+}
+
+// Guards match on the tag, not instanceof: a worker may load a second copy of core.
+export const isSelectionError = (e: unknown): e is SelectionError => hasTag(e, "SelectionError");
+export const isDataMismatchError = (e: unknown): e is DataMismatchError => hasTag(e, "DataMismatchError");
+export const isArrayNotFoundError = (e: unknown): e is ArrayNotFoundError => hasTag(e, "ArrayNotFoundError");
+export const isArrayExistsError = (e: unknown): e is ArrayExistsError => hasTag(e, "ArrayExistsError");
+export const isMetadataError = (e: unknown): e is MetadataError => hasTag(e, "MetadataError");
+export const isUnknownCodecError = (e: unknown): e is UnknownCodecError => hasTag(e, "UnknownCodecError");
+export const isChunkAlignmentError = (e: unknown): e is ChunkAlignmentError => hasTag(e, "ChunkAlignmentError");
+export const isStoreKeyError = (e: unknown): e is StoreKeyError => hasTag(e, "StoreKeyError");
+export const isReadOnlyStoreError = (e: unknown): e is ReadOnlyStoreError => hasTag(e, "ReadOnlyStoreError");
+
+/** An option of read, writeRegion or create that is unknown or has a value it does not allow. */
+export class ZarrOptionError extends ParazarrError {
+  readonly _tag = "ZarrOptionError" as const;
+  constructor(
+    message: string,
+    readonly option: string,
+  ) {
+    super(message);
+    this.name = "ZarrOptionError";
+  }
+}
+
+export const isZarrOptionError = (e: unknown): e is ZarrOptionError => hasTag(e, "ZarrOptionError");

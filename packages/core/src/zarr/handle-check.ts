@@ -1,0 +1,25 @@
+/**
+ * `read` and `writeRegion` take the handle `open`/`create` returned; after a
+ * structured clone or a JSON round trip it is still plain data, so this
+ * checks its shape rather than its class.
+ */
+import type { ZarrArray } from "./array.js";
+import { isDType } from "./dtype.js";
+import { MetadataError } from "./errors.js";
+
+export function checkArrayHandle(where: string, array: unknown): asserts array is ZarrArray {
+  const a = array as Partial<ZarrArray> | null;
+  const ok =
+    typeof a === "object" &&
+    a !== null &&
+    typeof a.store?.url === "string" &&
+    typeof a.path === "string" &&
+    Array.isArray(a.shape) &&
+    Array.isArray(a.chunks) &&
+    a.shape.length === a.chunks.length &&
+    isDType(a.dtype) &&
+    Array.isArray(a.codecs);
+  if (!ok) {
+    throw new MetadataError(`${where}: expected an array handle from open() or create(), got ${typeof array}`, "array");
+  }
+}

@@ -1,0 +1,33 @@
+/** The public Zarr API of `@parazarr/core`. */
+export { open } from "./open.js";
+export { create, type CreateOptions } from "./create.js";
+export { read, type ReadOptions, type ReadResult } from "./read.js";
+export { writeRegion, type ChunkReceipt, type WriteData, type WriteOptions, type WriteReceipt } from "./write.js";
+export type { CodecOption } from "./codec-option.js";
+export type { ZarrArray, CodecSpec } from "./array.js";
+export type { DType, Endian, TypedArray } from "./dtype.js";
+export type { DimensionSelection, Selection } from "./selection.js";
+export type { Store, StoreKey, StoreOptions, StoreSpec } from "./stores/types.js";
+export { registerCodec, type CodecFactory, type CodecLoader } from "./codecs/registry.js";
+export {
+  ArrayExistsError,
+  ArrayNotFoundError,
+  ChunkAlignmentError,
+  DataMismatchError,
+  MetadataError,
+  ReadOnlyStoreError,
+  SelectionError,
+  StoreKeyError,
+  UnknownCodecError,
+  ZarrOptionError,
+  isArrayExistsError,
+  isArrayNotFoundError,
+  isChunkAlignmentError,
+  isDataMismatchError,
+  isMetadataError,
+  isReadOnlyStoreError,
+  isSelectionError,
+  isStoreKeyError,
+  isUnknownCodecError,
+  isZarrOptionError,
+} from "./errors.js";

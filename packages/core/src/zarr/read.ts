@@ -1,0 +1,138 @@
+/**
+ * `read(array, selection)`: every chunk the selection touches becomes work;
+ * small chunks are grouped per task; each task returns only its selected
+ * blocks, which land in the output as they arrive. On a plan whose workers
+ * share memory with the caller the output is a SharedArrayBuffer and tasks
+ * write into it directly. A read of a few chunks runs in the caller.
+ */
+import { AbortError } from "../errors.js";
+import { mapUnordered } from "../map/map.js";
+import type { Progress } from "../map/options.js";
+import { getPlan } from "../plan/current.js";
+import type { ZarrArray } from "./array.js";
+import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
+import { readChunkGroup, type ReadTarget } from "./chunk-read.js";
+import { dtypeOfTypedArray, typedArrayFor, type TypedArray } from "./dtype.js";
+import { DataMismatchError } from "./errors.js";
+import { checkArrayHandle } from "./handle-check.js";
+import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
+import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
+import { readChunks } from "./tasks.js";
+import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, INLINE_MAX_CHUNKS } from "./work-plan.js";
+
+export interface ReadOptions {
+  /** Cancels the read; it rejects with AbortError. */
+  signal?: AbortSignal;
+  /** Called as chunks land: `done` and `total` count chunks. */
+  onProgress?: (progress: Progress) => void;
+  /** Write the result here (a typed array of the array's dtype, one element per selected element, C order). */
+  out?: TypedArray;
+}
+
+export interface ReadResult {
+  /** The selected elements in C order; backed by a SharedArrayBuffer when the plan's workers share memory. */
+  readonly data: TypedArray;
+  readonly shape: number[];
+  readonly stride: number[];
+}
+
+const OPTIONS = ["signal", "onProgress", "out"] as const;
+
+export async function read(array: ZarrArray, selection?: Selection | null, options: ReadOptions = {}): Promise<ReadResult> {
+  checkArrayHandle("read", array);
+  checkOptionNames("read", options, OPTIONS);
+  const signal = checkSignal("read", options.signal);
+  const onProgress = checkProgress<Progress>("read", options.onProgress);
+  const sel = normalizeSelection(selection, array.shape, "selection");
+  checkOut(array, sel, options.out);
+  const total = countChunks(array, sel);
+  const plan = getPlan();
+  const inline = plan.capabilities.inProcess || total <= INLINE_MAX_CHUNKS;
+  const shared = !inline && plan.capabilities.sharedMemory && (options.out === undefined || isShared(options.out));
+  const data = options.out ?? allocate(array, sel, shared);
+  // The output seen with the array's rank: index-selected dimensions have length 1.
+  const target: ReadTarget = { data, stride: cStrides(sel.count) };
+  const progress = (done: number) => onProgress?.({ done, failed: 0, total });
+  if (inline) await readInline(array, sel, target, total, signal, progress);
+  else await readOnWorkers(array, sel, target, shared, total, await plan.concurrency(), signal, progress);
+  return { data, shape: [...sel.shape], stride: cStrides(sel.shape) };
+}
+
+function isShared(data: TypedArray): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer;
+}
+
+function allocate(array: ZarrArray, sel: NormalizedSelection, shared: boolean): TypedArray {
+  const Ctor = typedArrayFor(array.dtype);
+  const length = product(sel.count);
+  return shared ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+}
+
+function checkOut(array: ZarrArray, sel: NormalizedSelection, out: unknown): void {
+  if (out === undefined) return;
+  const dtype = dtypeOfTypedArray(out);
+  const length = product(sel.count);
+  if (dtype !== array.dtype || (out as TypedArray).length !== length) {
+    throw new DataMismatchError(
+      `read: out must be a ${typedArrayFor(array.dtype).name} of ${length} elements (shape ${JSON.stringify(sel.shape)}), ` +
+        `got ${dtype === undefined ? typeof out : `a ${(out as TypedArray).constructor.name} of ${(out as TypedArray).length}`}`,
+      `${array.dtype}[${length}]`,
+      dtype === undefined ? typeof out : `${dtype}[${(out as TypedArray).length}]`,
+    );
+  }
+}
+
+async function readInline(
+  array: ZarrArray,
+  sel: NormalizedSelection,
+  target: ReadTarget,
+  total: number,
+  signal: AbortSignal | undefined,
+  progress: (done: number) => void,
+): Promise<void> {
+  let done = 0;
+  for (const parts of groupsOf(planChunks(array, sel), chunksPerTask(array, total, 1))) {
+    if (signal?.aborted) throw new AbortError("read was aborted", { cause: signal.reason });
+    await readChunkGroup({ array, parts, target }, signal);
+    progress((done += parts.length));
+  }
+}
+
+async function readOnWorkers(
+  array: ZarrArray,
+  sel: NormalizedSelection,
+  target: ReadTarget,
+  shared: boolean,
+  total: number,
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  progress: (done: number) => void,
+): Promise<void> {
+  // Parts of tasks still out, by map index: a result carries blocks only.
+  const pending = new Map<number, readonly ChunkPart[]>();
+  function* inputs() {
+    let index = 0;
+    for (const parts of groupsOf(planChunks(array, sel), chunksPerTask(array, total, concurrency))) {
+      pending.set(index++, parts);
+      yield { array, parts, target: shared ? target : undefined };
+    }
+  }
+  let done = 0;
+  for await (const { index, value: blocks } of mapUnordered(readChunks, inputs(), signal ? { signal } : {})) {
+    const parts = pending.get(index) ?? [];
+    pending.delete(index);
+    if (!shared) placeBlocks(parts, blocks, target);
+    progress((done += parts.length));
+  }
+}
+
+function placeBlocks(parts: readonly ChunkPart[], blocks: readonly TypedArray[], target: ReadTarget): void {
+  parts.forEach((part, i) => {
+    const block = blocks[i]!;
+    copyBlock(
+      { data: block, offset: 0, stride: cStrides(part.count) },
+      { data: target.data, offset: flatIndex(part.selectionStart, target.stride), stride: target.stride },
+      part.count,
+    );
+  });
+}

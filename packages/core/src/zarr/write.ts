@@ -1,0 +1,142 @@
+/**
+ * `writeRegion(array, region, data)`: each chunk the region touches is owned
+ * by exactly one task, which patches it (read-modify-write when the region
+ * covers it only partly) and stores it atomically. Everything is checked
+ * here, before the first task starts: a refused write leaves the store as
+ * it was.
+ */
+import { AbortError } from "../errors.js";
+import { mapUnordered } from "../map/map.js";
+import type { Progress } from "../map/options.js";
+import { getPlan } from "../plan/current.js";
+import type { ZarrArray } from "./array.js";
+import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
+import { writeChunkGroup, type ChunkReceipt, type WritePart } from "./chunk-write.js";
+import { typedArrayFor, type TypedArray } from "./dtype.js";
+import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
+import { checkArrayHandle } from "./handle-check.js";
+import { cStrides, copyBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
+import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
+import { openStore } from "./stores/index.js";
+import { writeChunks } from "./tasks.js";
+import { toSourceView, type WriteData } from "./write-data.js";
+import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, INLINE_MAX_CHUNKS } from "./work-plan.js";
+
+export type { WriteData } from "./write-data.js";
+export type { ChunkReceipt } from "./chunk-write.js";
+
+export interface WriteOptions {
+  /** Cancels the write. Chunks already stored stay (each is whole); the call rejects with AbortError. */
+  signal?: AbortSignal;
+  /** Called as chunks are stored: `done` and `total` count chunks. */
+  onProgress?: (progress: Progress) => void;
+  /**
+   * Other writers (processes, hosts) may write other regions of this array
+   * at the same time: the region must then cover whole chunks, else no two
+   * writers could be sure not to patch one chunk. Refused with
+   * ChunkAlignmentError otherwise.
+   */
+  independent?: boolean;
+}
+
+export interface WriteReceipt {
+  /** Chunks stored. */
+  readonly chunksWritten: number;
+  /** Encoded bytes stored. */
+  readonly bytesWritten: number;
+  /** Every stored chunk, in chunk-grid order, with its size and checksum. */
+  readonly chunks: ChunkReceipt[];
+  /** Keys of chunks left absent (or deleted) because they held only the fill value. */
+  readonly emptyChunks: string[];
+}
+
+const OPTIONS = ["signal", "onProgress", "independent"] as const;
+
+export async function writeRegion(
+  array: ZarrArray,
+  region: Selection | null,
+  data: WriteData,
+  options: WriteOptions = {},
+): Promise<WriteReceipt> {
+  checkArrayHandle("writeRegion", array);
+  checkOptionNames("writeRegion", options, OPTIONS);
+  const signal = checkSignal("writeRegion", options.signal);
+  const onProgress = checkProgress<Progress>("writeRegion", options.onProgress);
+  if (options.independent !== undefined && typeof options.independent !== "boolean") {
+    throw new ZarrOptionError("writeRegion: independent must be true or false", "independent");
+  }
+  const sel = normalizeSelection(region, array.shape, "region");
+  const source = toSourceView(array, sel, data);
+  if (options.independent) checkAlignment(array, sel);
+  const store = await openStore(array.store);
+  if (store.set === undefined || store.delete === undefined) throw new ReadOnlyStoreError(array.store.url);
+  signal?.throwIfAborted();
+
+  const total = countChunks(array, sel);
+  const plan = getPlan();
+  const inline = plan.capabilities.inProcess || total <= INLINE_MAX_CHUNKS;
+  const concurrency = inline ? 1 : await plan.concurrency();
+  const groups = groupsOf(planChunks(array, sel), chunksPerTask(array, total, concurrency));
+  const results: ChunkReceipt[][] = [];
+  let done = 0;
+  const progress = (n: number) => onProgress?.({ done: (done += n), failed: 0, total });
+  if (inline) {
+    for (const parts of groups) {
+      if (signal?.aborted) throw new AbortError("writeRegion was aborted", { cause: signal.reason });
+      const receipts = await writeChunkGroup({ array, parts: parts.map((p) => ({ ...p, source: viewOf(source, p) })) }, signal);
+      results.push(receipts);
+      progress(receipts.length);
+    }
+  } else {
+    // A generator: each task's slice of the data is copied only when the
+    // scheduler asks for the task, so memory stays flat for big regions.
+    const inputs = (function* () {
+      for (const parts of groups) yield { array, parts: parts.map((p) => ({ ...p, source: sliceOf(array, source, p) })) };
+    })();
+    for await (const { index, value } of mapUnordered(writeChunks, inputs, signal ? { signal } : {})) {
+      results[index] = value;
+      progress(value.length);
+    }
+  }
+  return receiptOf(results.flat());
+}
+
+/** Every edge must sit on a chunk boundary (or the array's end). */
+function checkAlignment(array: ZarrArray, sel: NormalizedSelection): void {
+  for (let d = 0; d < array.shape.length; d++) {
+    const size = array.chunks[d]!;
+    const start = sel.start[d]!;
+    const stop = start + sel.count[d]!;
+    if (sel.count[d] === 0) continue;
+    for (const [edge, value] of [["start", start], ["stop", stop]] as const) {
+      if (value % size === 0 || value === array.shape[d]) continue;
+      const below = Math.floor(value / size) * size;
+      throw new ChunkAlignmentError(d, edge, value, below, Math.min(below + size, array.shape[d]!));
+    }
+  }
+}
+
+/** The part's block inside the caller's data, without copying (inline writes). */
+function viewOf(source: StridedView, part: ChunkPart): StridedView {
+  return { data: source.data, offset: source.offset + flatIndex(part.selectionStart, source.stride), stride: source.stride };
+}
+
+/** The part's block copied out, so a task carries only its own data. */
+function sliceOf(array: ZarrArray, source: StridedView, part: ChunkPart): StridedView {
+  const Ctor = typedArrayFor(array.dtype);
+  const block: StridedView = { data: new Ctor(product(part.count)), offset: 0, stride: cStrides(part.count) };
+  copyBlock(viewOf(source, part), block, part.count);
+  return block;
+}
+
+function receiptOf(all: ChunkReceipt[]): WriteReceipt {
+  const chunks = all.filter((c) => c.bytes > 0);
+  return {
+    chunksWritten: chunks.length,
+    bytesWritten: chunks.reduce((sum, c) => sum + c.bytes, 0),
+    chunks,
+    emptyChunks: all.filter((c) => c.bytes === 0).map((c) => c.key),
+  };
+}
+
+export type { WritePart };
