@@ -25,3 +25,4 @@ export {
   isTransient,
   isWorkerCrashedError,
 } from "./errors.js";
+export * from "./zarr/index.js";
