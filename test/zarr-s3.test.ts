@@ -1,9 +1,8 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { isTaskError, sequential, setPlan } from "@parazarr/core";
+import { create, isArrayNotFoundError, isTaskError, open, read, sequential, setPlan, writeRegion } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
-import { create, isArrayNotFoundError, open, read, writeRegion } from "../packages/core/dist/zarr/index.js";
 import { startS3Server } from "./fixtures/s3-server.mjs";
 
 let s3: Awaited<ReturnType<typeof startS3Server>>;
