@@ -27,6 +27,17 @@ describe("threads(n)", () => {
     expect(values.filter((v) => v !== undefined)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]);
   });
 
+  it("a crash inside a batch fails only the input that crashed, not its batch-mates", async () => {
+    await setPlan(threads(2));
+    const inputs = Array.from({ length: 400 }, (_, value) => ({ value, crashOn: [123] }));
+    const { values, failures } = await map(crashOn, inputs, { errors: "collect", batchSize: 50 });
+    expect(failures?.errors.map((e) => e.index)).toEqual([123]);
+    expect(failures?.errors[0]?.attempt).toBe(1);
+    expect(values.filter((v) => v !== undefined).length).toBe(399);
+    expect(values[122]).toBe(122);
+    expect(values[124]).toBe(124);
+  });
+
   it("a worker out of memory under resourceLimits fails its task, and retries run on a fresh worker", async () => {
     const plan = threads(1, { resourceLimits: { maxOldGenerationSizeMb: 24 } });
     await withPlan(plan, async () => {

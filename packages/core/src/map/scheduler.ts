@@ -35,6 +35,9 @@ export class Scheduler<R> {
   readonly #sizer: BatchSizer;
   readonly #inFlight = new Map<number, InFlightBatch>();
   readonly #retryReady: WorkItem[] = [];
+  // Items of a lost multi-item batch, to run one per batch: only the one
+  // that really kills its worker should be charged an attempt.
+  readonly #isolate: WorkItem[] = [];
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #maxInFlight: number;
   #nextBatchId = 1;
@@ -105,7 +108,13 @@ export class Scheduler<R> {
   }
 
   #complete(): boolean {
-    return this.#inputsDone && this.#inFlight.size === 0 && this.#retryReady.length === 0 && this.#retryTimers.size === 0;
+    return (
+      this.#inputsDone &&
+      this.#inFlight.size === 0 &&
+      this.#retryReady.length === 0 &&
+      this.#isolate.length === 0 &&
+      this.#retryTimers.size === 0
+    );
   }
 
   async #fill(): Promise<void> {
@@ -118,6 +127,8 @@ export class Scheduler<R> {
   }
 
   async #takeItems(count: number): Promise<WorkItem[]> {
+    const suspect = this.#isolate.shift();
+    if (suspect !== undefined) return [suspect];
     const items = this.#retryReady.splice(0, count);
     while (items.length < count && !this.#inputsDone) {
       const next = await this.inputs.next();
@@ -179,6 +190,10 @@ export class Scheduler<R> {
       // postMessage (or structuredClone) refused an input: find which one.
       const culprit = items.find((item) => !canClone(item.input)) ?? items[0];
       if (culprit) this.cancel(cloneError(culprit.index, culprit.input, "input"));
+      return;
+    }
+    if (isWorkerLostError(error) && items.length > 1) {
+      this.#isolate.push(...items);
       return;
     }
     for (const item of items) {
@@ -255,6 +270,7 @@ export class Scheduler<R> {
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
     this.#retryReady.length = 0;
+    this.#isolate.length = 0;
     for (const batch of this.#inFlight.values()) batch.controller.abort(this.#fatal?.error);
   }
 }
