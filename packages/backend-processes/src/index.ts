@@ -1,1 +1,2 @@
-export {};
+export { processes } from "./processes.js";
+export type { ProcessesOptions } from "./options.js";

@@ -1,0 +1,255 @@
+/**
+ * The started `processes(n)` backend: n worker slots, a queue of batches,
+ * one batch per worker at a time. Retries, batching and progress are
+ * core's; the pool places batches, replaces dead workers, and says which
+ * worker was lost and how.
+ *
+ * One batch per worker, not two: core's batch ids are per map call, so two
+ * maps sharing this plan can send the same id, and a worker holding two
+ * batches could cancel the wrong one. It also keeps a crash or a cancel to
+ * the one batch that was running. Auto batching recovers the lost overlap.
+ */
+import { match } from "ts-pattern";
+import { PlanError, WorkerLostError, type Backend, type BatchHooks, type BatchMessage } from "@parazarr/core/backend";
+import type { ExitReason } from "./exit-reason.js";
+import { WorkerProcess, type BatchResult, type WorkerSpec } from "./worker-process.js";
+
+interface Job {
+  readonly batch: BatchMessage;
+  readonly hooks: BatchHooks;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type SlotState =
+  | { readonly kind: "starting"; readonly worker: WorkerProcess }
+  | { readonly kind: "idle"; readonly worker: WorkerProcess }
+  | { readonly kind: "busy"; readonly worker: WorkerProcess; readonly job: Job }
+  /** Told to cancel its batch; free again once the empty probe batch behind it comes back. */
+  | { readonly kind: "draining"; readonly worker: WorkerProcess; readonly probeId: number; readonly timer: NodeJS.Timeout }
+  | { readonly kind: "failed"; readonly error: PlanError }
+  | { readonly kind: "closed" };
+
+interface Slot {
+  state: SlotState;
+}
+
+/** How long a cancelled task has to notice its signal before its worker is killed. */
+const CANCEL_GRACE_MS = 500;
+const SHUTDOWN_GRACE_MS = 2_000;
+
+export class ProcessPool implements Backend {
+  readonly #slots: Slot[];
+  readonly #queue: Job[] = [];
+  // Workers we killed, still exiting: close() waits for them too.
+  readonly #retiring = new Set<WorkerProcess>();
+  // Probe batches get negative ids: core's batch ids are positive.
+  #nextProbeId = -1;
+  #startingUp = true;
+  #closed = false;
+
+  private constructor(
+    private readonly spec: WorkerSpec,
+    workers: number,
+  ) {
+    this.#slots = Array.from({ length: workers }, () => ({ state: { kind: "closed" } as SlotState }));
+    for (const slot of this.#slots) this.#spawn(slot);
+  }
+
+  /**
+   * Starts every worker and waits until all are ready. If one cannot start,
+   * the others are stopped and start() fails with that worker's own error:
+   * the map that asked fails, nothing is respawned.
+   */
+  static async start(spec: WorkerSpec, workers: number): Promise<ProcessPool> {
+    const pool = new ProcessPool(spec, workers);
+    try {
+      await Promise.all(pool.#slots.map((slot) => (slot.state.kind === "starting" ? slot.state.worker.ready : undefined)));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    pool.#startingUp = false;
+    pool.#pump();
+    return pool;
+  }
+
+  get concurrency(): number {
+    return this.#slots.length;
+  }
+
+  runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#closed) return reject(new PlanError(`${this.spec.plan} was closed`));
+      if (hooks.signal.aborted) return reject(hooks.signal.reason);
+      const job: Job = { batch, hooks, resolve, reject };
+      hooks.signal.addEventListener("abort", () => this.#cancel(job), { once: true });
+      this.#queue.push(job);
+      // New work for a pool whose every replacement failed to start gets one
+      // new attempt; a failure by itself never triggers another (no respawn loop).
+      if (this.#slots.every((slot) => slot.state.kind === "failed")) {
+        for (const slot of this.#slots) this.#spawn(slot);
+      }
+      this.#pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const closed = new PlanError(`${this.spec.plan} was closed while this batch was waiting or running`);
+    for (const job of this.#queue.splice(0)) job.reject(closed);
+    const stopping = [...this.#retiring].map((worker) => worker.exited.then(() => {}));
+    for (const slot of this.#slots) {
+      const state = slot.state;
+      slot.state = { kind: "closed" };
+      match(state)
+        .with({ kind: "starting" }, ({ worker }) => stopping.push(worker.shutdown(0)))
+        .with({ kind: "idle" }, ({ worker }) => stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS)))
+        .with({ kind: "busy" }, ({ worker, job }) => {
+          job.reject(closed);
+          stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS));
+        })
+        .with({ kind: "draining" }, ({ worker, timer }) => {
+          clearTimeout(timer);
+          stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS));
+        })
+        .with({ kind: "failed" }, { kind: "closed" }, () => {})
+        .exhaustive();
+    }
+    await Promise.all(stopping);
+  }
+
+  #spawn(slot: Slot): void {
+    const worker: WorkerProcess = new WorkerProcess(this.spec, {
+      onResult: (result) => this.#onResult(slot, worker, result),
+      onLost: (reason) => this.#onLost(slot, worker, reason),
+    });
+    slot.state = { kind: "starting", worker };
+    worker.ready.then(
+      () => {
+        if (slot.state.kind !== "starting" || slot.state.worker !== worker) return;
+        slot.state = { kind: "idle", worker };
+        this.#pump();
+      },
+      (error: unknown) => {
+        if (slot.state.kind !== "starting" || slot.state.worker !== worker) return;
+        const startError = error instanceof PlanError ? error : new PlanError(String(error));
+        slot.state = { kind: "failed", error: startError };
+        if (this.#startingUp) return; // start() reports it
+        process.emitWarning(`parazarr: a replacement worker could not start, ${this.spec.plan} runs with fewer workers: ${startError.message}`);
+        this.#pump();
+      },
+    );
+  }
+
+  #pump(): void {
+    if (this.#closed || this.#startingUp) return;
+    for (const slot of this.#slots) {
+      if (this.#queue.length === 0) break;
+      if (slot.state.kind === "idle") this.#dispatch(slot, slot.state.worker, this.#queue.shift()!);
+    }
+    // Nothing can ever run what is left: every worker failed to start.
+    if (this.#queue.length > 0 && this.#slots.every((slot) => slot.state.kind === "failed")) {
+      const failed = this.#slots[0]!.state;
+      const error = failed.kind === "failed" ? failed.error : new PlanError(`${this.spec.plan}: no worker is running`);
+      for (const job of this.#queue.splice(0)) job.reject(error);
+    }
+    this.#updateRefs();
+  }
+
+  #dispatch(slot: Slot, worker: WorkerProcess, job: Job): void {
+    try {
+      worker.send(job.batch);
+    } catch (error) {
+      // An input that cannot be serialized: the worker never saw the batch.
+      job.reject(error);
+      return;
+    }
+    slot.state = { kind: "busy", worker, job };
+  }
+
+  #onResult(slot: Slot, worker: WorkerProcess, result: BatchResult): void {
+    const state = slot.state;
+    if (state.kind === "busy" && state.worker === worker && state.job.batch.batchId === result.batchId) {
+      slot.state = { kind: "idle", worker };
+      for (const outcome of result.outcomes) state.job.hooks.report(outcome, result.worker);
+      state.job.resolve();
+      this.#pump();
+    } else if (state.kind === "draining" && state.worker === worker && state.probeId === result.batchId) {
+      // The cancelled batch has ended (the worker runs batches in order): keep this warm worker.
+      clearTimeout(state.timer);
+      slot.state = { kind: "idle", worker };
+      this.#pump();
+    }
+    // Anything else is the late result of a batch that was cancelled: nobody wants it.
+  }
+
+  /** It died under us (killed from outside, out of memory, exit()): only its own batch fails, and it is replaced. */
+  #onLost(slot: Slot, worker: WorkerProcess, { reason, details }: ExitReason): void {
+    const state = slot.state;
+    if (!("worker" in state) || state.worker !== worker) return;
+    match(state)
+      .with({ kind: "busy" }, ({ job }) => job.reject(new WorkerLostError(reason, worker.name, details)))
+      .with({ kind: "draining" }, ({ timer }) => clearTimeout(timer))
+      .with({ kind: "idle" }, { kind: "starting" }, () => {})
+      .exhaustive();
+    if (!this.#closed) this.#spawn(slot);
+  }
+
+  /**
+   * The scheduler gave up on a batch. A queued one is dropped. A running one
+   * is told to stop through its task's signal, and the worker is killed if
+   * the task has not stopped within CANCEL_GRACE_MS. Cancelling is routine
+   * (every fail-fast map cancels its other batches), and a kill would cost a
+   * process start and every store and codec the worker keeps warm; but only
+   * a kill stops a task that never looks at its signal (a compute loop, a
+   * blocking native call), so preemptsRunning holds for every task.
+   */
+  #cancel(job: Job): void {
+    const queued = this.#queue.indexOf(job);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+      job.reject(job.hooks.signal.reason);
+      this.#updateRefs();
+      return;
+    }
+    const slot = this.#slots.find((s) => s.state.kind === "busy" && s.state.job === job);
+    if (slot === undefined || slot.state.kind !== "busy") return;
+    const { worker } = slot.state;
+    job.reject(job.hooks.signal.reason);
+    const probeId = this.#nextProbeId--;
+    const timer = setTimeout(() => this.#preempt(slot, worker), CANCEL_GRACE_MS);
+    timer.unref();
+    slot.state = { kind: "draining", worker, probeId, timer };
+    worker.send({ type: "cancel", batchId: job.batch.batchId });
+    // An empty batch of the same (already loaded) task: its answer proves the cancelled one is over.
+    worker.send({ type: "batch", batchId: probeId, task: job.batch.task, items: [] });
+    this.#updateRefs();
+  }
+
+  #preempt(slot: Slot, worker: WorkerProcess): void {
+    if (slot.state.kind !== "draining" || slot.state.worker !== worker) return;
+    this.#retiring.add(worker);
+    worker.kill();
+    void worker.exited.then(() => this.#retiring.delete(worker));
+    this.#spawn(slot);
+    this.#pump();
+  }
+
+  /**
+   * A script that never calls close() must still exit: idle workers hold no
+   * reference on the event loop. Busy ones do (the map awaits them), and so
+   * do starting or draining ones while work waits for them.
+   */
+  #updateRefs(): void {
+    const waiting = this.#queue.length > 0 || this.#startingUp;
+    for (const { state } of this.#slots) {
+      match(state)
+        .with({ kind: "busy" }, ({ worker }) => worker.setRef(true))
+        .with({ kind: "starting" }, { kind: "draining" }, ({ worker }) => worker.setRef(waiting))
+        .with({ kind: "idle" }, ({ worker }) => worker.setRef(false))
+        .with({ kind: "failed" }, { kind: "closed" }, () => {})
+        .exhaustive();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The entry of every worker process (`cluster.fork` runs this file): core's
+ * worker runtime over the IPC channel. Imports nothing from the caller's
+ * side; the only thing both share is core's protocol.
+ */
+import { availableParallelism } from "node:os";
+import { serveWorker, toWireError, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
+import { exitWithParent } from "./parent-watch.js";
+
+if (process.send === undefined) {
+  console.error("@parazarr/backend-processes: worker.js is started by processes(), not run by hand");
+  process.exit(1);
+}
+
+const info: WorkerInfo = { worker: `pid ${process.pid}`, pid: process.pid, cores: availableParallelism() };
+
+exitWithParent();
+// The caller closed the channel or died: nothing can reach us any more.
+process.on("disconnect", () => process.exit(0));
+
+serveWorker(
+  { send: sendOrExplain, onMessage: (listener) => process.on("message", listener) },
+  { info, onShutdown: () => process.exit(0) },
+);
+
+/**
+ * `process.send` serializes synchronously and throws on what it cannot
+ * copy. core checks every result first, so this is a last resort; without
+ * it, a throw here would stop the message loop and hang the caller's batch.
+ */
+function sendOrExplain(message: FromWorker): void {
+  try {
+    process.send!(message);
+  } catch (error) {
+    if (message.type !== "batch-result") throw error;
+    const reason = toWireError(new TypeError(`a result could not be sent back: ${(error as Error).message}`));
+    const outcomes = message.outcomes.map((o) =>
+      o.type === "value" ? { type: "error" as const, index: o.index, error: reason, workMs: o.workMs } : o,
+    );
+    process.send!({ ...message, outcomes });
+  }
+}
