@@ -3,9 +3,10 @@
  * structured clone or a JSON round trip it is still plain data, so this
  * checks its shape rather than its class.
  */
-import type { ZarrArray } from "./array.js";
+import { nodeKey, type ZarrArray } from "./array.js";
 import { isDType } from "./dtype.js";
 import { MetadataError } from "./errors.js";
+import { checkStoreKey } from "./stores/key-guard.js";
 
 export function checkArrayHandle(where: string, array: unknown): asserts array is ZarrArray {
   const a = array as Partial<ZarrArray> | null;
@@ -22,4 +23,6 @@ export function checkArrayHandle(where: string, array: unknown): asserts array i
   if (!ok) {
     throw new MetadataError(`${where}: expected an array handle from open() or create(), got ${typeof array}`, "array");
   }
+  // A handle is data a caller can edit: its path must not lead out of the store either.
+  checkStoreKey(nodeKey(a.path!, "zarr.json"), a.store!.url);
 }
