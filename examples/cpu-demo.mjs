@@ -1,7 +1,7 @@
 // The parazarr demo: the same map on sequential(), then on threads().
 //
-//   npm run demo                 # from the repository root, after npm ci
-//   SLICES=800 node examples/demo.mjs
+//   npm run build && node examples/cpu-demo.mjs
+//   SLICES=800 node examples/cpu-demo.mjs
 import { availableParallelism } from "node:os";
 import { map, sequential, setPlan } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
