@@ -174,6 +174,31 @@ describe("HTTP store", () => {
     }
   });
 
+  it("many reads sharing one signal: no listener warning, and one abort stops them all", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    const web = await startHttpServer(root, { intercept: (path) => (path.startsWith("/slow") ? { delayMs: 5_000 } : undefined) });
+    try {
+      const store = await openHttpStore({ url: web.url });
+      const controller = new AbortController();
+      const fast = await Promise.all(
+        Array.from({ length: 32 }, () => store.get("/archive.zarr/temperature/c/0/1", { signal: controller.signal })),
+      );
+      expect(fast.every((bytes) => bytes !== undefined && bytes.length === 256)).toBe(true);
+
+      const reason = new Error("enough");
+      const slow = Array.from({ length: 32 }, (_, i) => rejection(store.get(`/slow/${i}`, { signal: controller.signal })));
+      setTimeout(() => controller.abort(reason), 50);
+      expect(await Promise.all(slow)).toEqual(Array.from({ length: 32 }, () => reason));
+      await new Promise((done) => setImmediate(done)); // warnings are emitted on the next tick
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await web.stop();
+    }
+  });
+
   it("gives up after timeoutMs with a transient StoreTimeoutError", async () => {
     const web = await startHttpServer(root, { latencyMs: 5_000 });
     try {

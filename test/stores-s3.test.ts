@@ -179,6 +179,23 @@ describe("S3 store", () => {
     }
   });
 
+  it("64 reads sharing one signal raise no listener warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const store = await openS3Store(spec(`s3://${s3.bucket}/shared-signal`));
+      await store.set!("/chunk", Uint8Array.of(4, 2));
+      const signal = new AbortController().signal;
+      const all = await Promise.all(Array.from({ length: 64 }, () => store.get("/chunk", { signal })));
+      expect(all).toEqual(Array.from({ length: 64 }, () => Uint8Array.of(4, 2)));
+      await new Promise((done) => setImmediate(done));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("parses s3:// URLs and refuses bad ones and bad options with a StoreSpecError", async () => {
     expect(parseS3Url("s3://bucket")).toEqual({ bucket: "bucket", prefix: "" });
     expect(parseS3Url("s3://bucket/")).toEqual({ bucket: "bucket", prefix: "" });

@@ -16,6 +16,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { isTransientNetworkCode, isTransientStatus, networkErrorCode, redactUrl, S3StoreError, StoreDependencyError, StoreSpecError } from "./errors.js";
+import { linkAbort } from "./http.js";
 import type { Store, StoreKey, StoreOptions, StoreSpec } from "./types.js";
 
 type S3Sdk = typeof import("@aws-sdk/client-s3");
@@ -60,14 +61,19 @@ function s3Store(sdk: S3Sdk, client: S3Client, { bucket, prefix }: S3Location): 
       const Key = objectKey(key);
       const signal = options?.signal;
       signal?.throwIfAborted();
+      // The SDK adds one abort listener per request: give it a per-request signal.
+      const controller = new AbortController();
+      const unlink = linkAbort(signal, controller);
       try {
-        const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key }), { abortSignal: signal });
+        const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key }), { abortSignal: controller.signal });
         if (out.Body === undefined) return new Uint8Array(0);
         return await out.Body.transformToByteArray();
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (isMissingKey(error)) return undefined;
         throw s3Error("GetObject", bucket, Key, error);
+      } finally {
+        unlink();
       }
     },
     // PutObject replaces the object whole: readers see the old bytes or the new, never a mix.
