@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransient, map, sequential, setPlan, task } from "@parazarr/core";
@@ -115,6 +116,53 @@ describe("HTTP store", () => {
         transient[key] = isTransient(error);
       }
       expect(transient).toEqual({ "/a/k": true, "/b/k": true, "/c/k": false, "/d/k": false });
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("follows redirects, and refuses a redirect loop after 5 hops", async () => {
+    const web = await startHttpServer(root, {
+      intercept: (path) => {
+        if (path === "/moved/c/0/1") return { status: 301, headers: { location: "/archive.zarr/temperature/c/0/1" } };
+        if (path === "/loop") return { status: 302, headers: { location: "/loop" } };
+        return undefined;
+      },
+    });
+    try {
+      const store = await openHttpStore({ url: web.url });
+      expect(await store.get("/moved/c/0/1")).toEqual(chunk);
+      const requestsBefore = web.stats.requests;
+      const error = await rejection(store.get("/loop"));
+      expect(isHttpStoreError(error)).toBe(true);
+      expect(isTransient(error)).toBe(false);
+      expect((error as Error).message).toBe(`HTTP store: GET ${web.url}/loop was redirected more than 5 times`);
+      expect(web.stats.requests - requestsBefore).toBe(6);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("decodes a body the server compressed anyway (content-encoding gzip)", async () => {
+    const web = await startHttpServer(root, {
+      intercept: () => ({ status: 200, headers: { "content-encoding": "gzip" }, body: gzipSync(chunk) }),
+    });
+    try {
+      const store = await openHttpStore({ url: web.url });
+      expect(await store.get("/any/key")).toEqual(chunk);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("a connection dropped in the middle of a body is a transient error, never a short chunk", async () => {
+    const web = await startHttpServer(root, { intercept: () => ({ truncate: true }) });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      const error = await rejection(store.get("/temperature/c/0/1"));
+      expect(isHttpStoreError(error)).toBe(true);
+      expect(isTransient(error)).toBe(true);
+      expect((error as Error).message).toBe(`HTTP store: GET ${web.url}/archive.zarr/temperature/c/0/1 failed: ECONNRESET`);
     } finally {
       await web.stop();
     }
