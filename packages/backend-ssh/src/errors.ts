@@ -32,7 +32,9 @@ export class SshHostsUnavailableError extends Error {
   ) {
     const head = requireAll
       ? `ssh: ${failures.length} of ${total} hosts could not be started (requireAllHosts is set)`
-      : `ssh: none of the ${total} hosts could be started`;
+      : total === 1
+        ? "ssh: the plan's only host could not be started"
+        : `ssh: none of the ${total} hosts could be started`;
     super(`${head}:\n${failures.map((f) => `  - ${f.message}`).join("\n")}`);
     this.name = "SshHostsUnavailableError";
   }

@@ -198,10 +198,8 @@ export class SshBackend implements Backend {
     this.#queue.unshift(...requeued);
     const left = this.#liveHosts().length;
     if (!this.#closed) {
-      process.emitWarning(
-        `ssh host ${host.label} was lost: ${reason}. ${requeued.length} batch(es) moved to the ${left} host(s) left`,
-        { code: "PARAZARR_SSH_HOST_LOST" },
-      );
+      const next = left > 0 ? `${requeued.length} batch(es) moved to the ${left} host(s) left` : "no host is left";
+      process.emitWarning(`ssh host ${host.label} was lost: ${reason}. ${next}`, { code: "PARAZARR_SSH_HOST_LOST" });
     }
     if (left === 0) {
       const error = this.#everyHostLost();

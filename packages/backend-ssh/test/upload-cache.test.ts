@@ -1,0 +1,55 @@
+/**
+ * What is shipped lands under `<remoteDir>/<content-hash>/`, written
+ * atomically, and a second run against the same hosts uploads nothing:
+ * the files keep their inode and mtime (a re-upload renames a new file
+ * into place, which changes the inode).
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ssh } from "@parazarr/backend-ssh";
+import { map, withPlan } from "@parazarr/core";
+import { sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
+import { noisySquare, whereAmI } from "./fixtures/tasks.js";
+
+let servers: SshServers;
+beforeAll(async () => {
+  servers = await startSshServers(2);
+});
+afterAll(() => servers.stop());
+
+/** Every file under the remote dir, with its inode and mtime. */
+function shipped(remoteDir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const hash of readdirSync(remoteDir)) {
+    for (const name of readdirSync(join(remoteDir, hash))) {
+      const stat = statSync(join(remoteDir, hash, name));
+      files.set(`${hash}/${name}`, `${stat.ino}:${stat.mtimeMs}`);
+    }
+  }
+  return files;
+}
+
+describe("ssh: shipping code", () => {
+  it("uploads the agent and the task module once, then skips them on the next run", async () => {
+    const remoteDir = join(servers.dir, "remote-cache");
+    const run = async () => {
+      const plan = ssh(sshOptions(servers, { remoteDir, workersPerHost: 1 }));
+      const result = await withPlan(plan, () => map(whereAmI, [1, 2, 3, 4]));
+      await plan.close();
+      return result;
+    };
+    await run();
+    const first = shipped(remoteDir);
+    // The agent and the bundled task module, each in a directory named by its hash; no temp file left.
+    expect([...first.keys()].map((k) => k.replace(/^[0-9a-f]{16}\//, "<hash>/")).sort()).toEqual(["<hash>/agent.mjs", "<hash>/tasks.mjs"]);
+    await run();
+    expect(shipped(remoteDir)).toEqual(first);
+  });
+
+  it("keeps a task's console output off the agent's frames", async () => {
+    const plan = ssh(sshOptions(servers, { workersPerHost: 1 }));
+    expect(await withPlan(plan, () => map(noisySquare, [1, 2, 3, 4, 5, 6]))).toEqual([1, 4, 9, 16, 25, 36]);
+    await plan.close();
+  });
+});

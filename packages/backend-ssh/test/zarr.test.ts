@@ -1,0 +1,60 @@
+/**
+ * The Zarr script a user runs on threads(8) runs unchanged on ssh hosts:
+ * the store it leaves and the arrays it reads are byte-identical to
+ * sequential(). (The hosts share this machine's filesystem, as hosts
+ * sharing an NFS mount would.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ssh } from "@parazarr/backend-ssh";
+import { create, read, sequential, withPlan, writeRegion, type CodecOption, type Plan, type Selection } from "@parazarr/core";
+import { makeTempDir, pattern, snapshotStore } from "../../../test/fixtures/zarr-helpers.js";
+import { sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
+
+let servers: SshServers;
+let remote: Plan;
+const dirs: Array<{ remove(): void }> = [];
+
+beforeAll(async () => {
+  servers = await startSshServers(3);
+  remote = ssh(sshOptions(servers, { workersPerHost: 1 }));
+});
+afterAll(async () => {
+  await remote.close();
+  await servers.stop();
+  for (const dir of dirs) dir.remove();
+});
+
+const cases: Array<{ name: string; zarrFormat: 2 | 3; codec: CodecOption; patch: Selection; selection: Selection }> = [
+  { name: "v3 zstd", zarrFormat: 3, codec: "zstd", patch: [[5, 93], [10, 61]], selection: [[3, 90], 5] },
+  { name: "v2 blosc", zarrFormat: 2, codec: "blosc", patch: [[0, 100], [33, 34]], selection: [null, [7, 70]] },
+  { name: "v3 gzip", zarrFormat: 3, codec: "gzip", patch: [[17, 18], [0, 80]], selection: [[0, 100], [0, 80]] },
+];
+
+async function script(plan: Plan, c: (typeof cases)[number]) {
+  const dir = makeTempDir("ssh-zarr");
+  dirs.push(dir);
+  return withPlan(plan, async () => {
+    const array = await create(dir.path, "g/v", { shape: [100, 80], chunks: [10, 16], dtype: "float64", codec: c.codec, zarrFormat: c.zarrFormat });
+    const receipts = [await writeRegion(array, null, pattern("float64", 8000, 1))];
+    const patchShape = (c.patch as Array<[number, number] | number>).map((s) => (typeof s === "number" ? 1 : s[1] - s[0]));
+    const patch = pattern("float64", patchShape.reduce((a, b) => a * b, 1), 2);
+    receipts.push(await writeRegion(array, c.patch, { data: patch, shape: patchShape }));
+    const reads = [await read(array), await read(array, c.selection)].map((r) => ({
+      shape: r.shape,
+      bytes: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength),
+    }));
+    return { receipts, reads, store: snapshotStore(dir.path) };
+  });
+}
+
+describe("zarr on ssh hosts: byte-identical to sequential()", () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const expected = await script(sequential(), c);
+      const actual = await script(remote, c);
+      expect(actual.store).toEqual(expected.store);
+      expect(actual.receipts).toEqual(expected.receipts);
+      expect(actual.reads).toEqual(expected.reads);
+    });
+  }
+});
