@@ -8,6 +8,9 @@ export type { ZarrArray, CodecSpec } from "./array.js";
 export type { DType, Endian, TypedArray } from "./dtype.js";
 export type { DimensionSelection, Selection } from "./selection.js";
 export type { Store, StoreKey, StoreOptions, StoreSpec } from "./stores/types.js";
+// For user tasks that work on chunks themselves: the same per-process cache the Zarr tasks use.
+export { openStore } from "./stores/index.js";
+export { chunkKey } from "./array.js";
 export { registerCodec, type CodecFactory, type CodecLoader } from "./codecs/registry.js";
 export {
   ArrayExistsError,

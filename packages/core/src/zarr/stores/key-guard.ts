@@ -23,18 +23,19 @@ export function checkStoreKey(key: string, url: string): asserts key is StoreKey
 export function guardKeys(inner: Store, url: string): Store {
   const { set, delete: remove } = inner;
   return {
-    get(key, options) {
+    // async: a refused key is a rejection, like any other store failure, never a synchronous throw.
+    async get(key, options) {
       checkStoreKey(key, url);
       return inner.get(key, options);
     },
     ...(set && {
-      set(key: StoreKey, value: Uint8Array) {
+      async set(key: StoreKey, value: Uint8Array) {
         checkStoreKey(key, url);
         return set.call(inner, key, value);
       },
     }),
     ...(remove && {
-      delete(key: StoreKey) {
+      async delete(key: StoreKey) {
         checkStoreKey(key, url);
         return remove.call(inner, key);
       },
