@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTransient, map, sequential, setPlan, task } from "@parazarr/core";
+import { create, isReadOnlyStoreError, isTransient, map, open, read, sequential, setPlan, task, writeRegion } from "@parazarr/core";
+import { threads } from "@parazarr/backend-threads";
 import { openHttpStore } from "../packages/core/dist/zarr/stores/http.js";
 import { isHttpStoreError, isStoreSpecError, isStoreTimeoutError } from "../packages/core/dist/zarr/stores/errors.js";
 import { startHttpServer } from "./fixtures/http-server.mjs";
@@ -306,6 +307,32 @@ describe("HTTP store under map", () => {
       expect(bytes).toEqual(chunk);
       expect(web.stats.requests).toBe(3);
     } finally {
+      await web.stop();
+    }
+  });
+});
+
+describe("Zarr over http:// with threads(2)", () => {
+  it("reads an array served by a static host, missing chunks as the fill value, and refuses to write", async () => {
+    await setPlan(sequential());
+    const served = join(root, "served.zarr");
+    const rain = await create(served, "rain", { shape: [48, 40], chunks: [8, 8], dtype: "float32", fillValue: -9 });
+    const written = Float32Array.from({ length: 24 * 40 }, (_, i) => i * 0.5);
+    await writeRegion(rain, [[0, 24], null], written); // the lower half stays unwritten
+
+    const web = await startHttpServer(root, { latencyMs: 2 });
+    try {
+      await setPlan(threads(2));
+      const remote = await open(`${web.url}/served.zarr`, "rain");
+      const { data, shape } = await read(remote, null);
+      expect(shape).toEqual([48, 40]);
+      expect(data.subarray(0, 24 * 40)).toEqual(written);
+      expect(data.subarray(24 * 40)).toEqual(new Float32Array(24 * 40).fill(-9));
+
+      const error = await writeRegion(remote, [[0, 8], [0, 8]], new Float32Array(64)).catch((e: unknown) => e);
+      expect(isReadOnlyStoreError(error)).toBe(true);
+    } finally {
+      await setPlan(sequential());
       await web.stop();
     }
   });
