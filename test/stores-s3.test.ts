@@ -70,11 +70,16 @@ describe("S3 store", () => {
     expect(await sibling.get("/zarr.json")).toBeUndefined();
   });
 
-  it("round-trips every byte value and a 6 MiB object exactly", async () => {
+  it("round-trips every byte value, a view into a larger buffer and a 6 MiB object exactly", async () => {
     const store = await openS3Store(spec(`s3://${s3.bucket}/binary`));
     const everyByte = Uint8Array.from({ length: 256 * 4 }, (_, i) => (i * 7) % 256);
     await store.set!("/every-byte", everyByte);
     expect(await store.get("/every-byte")).toEqual(everyByte);
+
+    // Encoders hand over views into larger buffers: only the view's bytes are stored.
+    const backing = Uint8Array.from({ length: 64 }, (_, i) => i);
+    await store.set!("/view", backing.subarray(10, 20));
+    expect(await store.get("/view")).toEqual(Uint8Array.from({ length: 10 }, (_, i) => 10 + i));
 
     const large = new Uint8Array(randomBytes(6 * 1024 * 1024));
     await store.set!("/large", large);
