@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -130,5 +131,18 @@ describe("Zarr on s3:// with threads(2)", () => {
     const cause = (error as Error).cause as { _tag?: string; transient?: boolean; bucket?: string };
     expect(cause).toMatchObject({ _tag: "S3StoreError", transient: false, bucket: "no-such-bucket" });
     expect(inspect(error, { depth: Infinity, showHidden: true })).not.toContain(s3.secretAccessKey);
+  });
+
+  it("a worker's transient failure (endpoint down) reaches the caller still marked transient", async () => {
+    await setPlan(threads(2));
+    const arr = await create(archive("down.zarr"), "a", { shape: [64, 64], chunks: [8, 8], dtype: "uint8" });
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
+    const { port } = closed.address() as { port: number };
+    await new Promise((done) => closed.close(done));
+    const down = { ...arr, store: { ...arr.store, options: { ...arr.store.options, endpoint: `http://127.0.0.1:${port}` } } };
+    const error = await read(down, null).catch((e: unknown) => e);
+    expect(isTaskError(error)).toBe(true);
+    expect((error as Error).cause).toMatchObject({ _tag: "S3StoreError", code: "ECONNREFUSED", transient: true });
   });
 });
