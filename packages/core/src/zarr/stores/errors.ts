@@ -128,19 +128,15 @@ const TRANSIENT_NETWORK_CODES = new Set([
   "EAI_AGAIN",
   "ENETUNREACH",
   "EHOSTUNREACH",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CLOSED",
+  "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
-/** The Node network code of an error or of any error in its cause chain (fetch wraps them in "fetch failed"). */
+/** The Node network code of an error or of any error in its cause chain (SDKs wrap them). */
 export function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+    if (typeof code === "string" && /^E[A-Z_]+$/.test(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
