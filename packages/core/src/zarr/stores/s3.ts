@@ -9,10 +9,16 @@
  * messages, so it never holds one, and error messages are built from the
  * operation, bucket, key and S3 error code, never from the request.
  *
- * Node 20: SDK releases from late 2025 print a NodeVersionSupportWarning once
- * per process. That is the SDK talking to the application, so this module
- * does not silence it; applications (and our vitest config) set
- * AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true when they have read it.
+ * Retries: the SDK's own (standard mode, 3 attempts unless AWS_MAX_ATTEMPTS
+ * says otherwise) stay on, because S3 expects clients to back off on SlowDown
+ * per request and its retry quota does that; what fails after them is
+ * marked `transient` for `map`'s retries.
+ *
+ * Node 20: @aws-sdk/client-s3 3.1169 prints a NodeVersionSupportWarning once
+ * per process on Node < 22. That is the SDK talking to the application, so
+ * this module does not silence it (it would have to change process.env);
+ * applications, and our vitest config, set
+ * AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true once they have read it.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { isTransientNetworkCode, isTransientStatus, networkErrorCode, redactUrl, S3StoreError, StoreDependencyError, StoreSpecError } from "./errors.js";
