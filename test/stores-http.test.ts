@@ -1,8 +1,10 @@
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create, isReadOnlyStoreError, isTransient, map, open, read, sequential, setPlan, task, writeRegion } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
@@ -285,6 +287,54 @@ describe("HTTP store", () => {
     expect((withPassword as Error).message).not.toContain("hunter22");
     expect(isStoreSpecError(await refused("not a url"))).toBe(true);
     expect(isStoreSpecError(await refused("http://127.0.0.1/a", { timeoutMs: 0 }))).toBe(true);
+  });
+});
+
+describe("HTTP store over https://", () => {
+  let tls: { key: string; cert: string; certFile: string };
+
+  beforeAll(async () => {
+    // A throwaway self-signed certificate for 127.0.0.1, made by the openssl CLI.
+    const dir = join(root, "tls");
+    await mkdir(dir);
+    await promisify(execFile)("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+    ]);
+    tls = { key: await readFile(join(dir, "key.pem"), "utf8"), cert: await readFile(join(dir, "cert.pem"), "utf8"), certFile: join(dir, "cert.pem") };
+  });
+
+  it("refuses a certificate nobody vouches for, as a permanent error", async () => {
+    const web = await startHttpServer(root, { tls });
+    try {
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      const error = await rejection(store.get("/temperature/c/0/1"));
+      expect(isHttpStoreError(error)).toBe(true);
+      expect(isTransient(error)).toBe(false);
+      expect((error as Error).message).toBe(`HTTP store: GET ${web.url}/archive.zarr/temperature/c/0/1 failed: self-signed certificate`);
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it("reads over TLS when the process trusts the certificate (NODE_EXTRA_CA_CERTS)", async () => {
+    const web = await startHttpServer(root, { tls });
+    try {
+      // NODE_EXTRA_CA_CERTS is read once at start-up: a fresh process, as a worker host would be.
+      const script = `
+        const { openHttpStore } = await import(${JSON.stringify(new URL("../packages/core/dist/zarr/stores/http.js", import.meta.url).href)});
+        const store = await openHttpStore({ url: ${JSON.stringify(`${web.url}/archive.zarr`)} });
+        console.log(JSON.stringify(Array.from(await store.get("/temperature/c/0/1"))));
+      `;
+      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.certFile },
+        timeout: 30_000,
+      });
+      expect(Uint8Array.from(JSON.parse(stdout))).toEqual(chunk);
+    } finally {
+      await web.stop();
+    }
   });
 });
 
