@@ -18,7 +18,7 @@ import { checkArrayHandle } from "./handle-check.js";
 import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { readChunks } from "./tasks.js";
-import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, INLINE_MAX_CHUNKS } from "./work-plan.js";
+import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, runsInline } from "./work-plan.js";
 
 export interface ReadOptions {
   /** Cancels the read; it rejects with AbortError. */
@@ -47,7 +47,7 @@ export async function read(array: ZarrArray, selection?: Selection | null, optio
   checkOut(array, sel, options.out);
   const total = countChunks(array, sel);
   const plan = getPlan();
-  const inline = plan.capabilities.inProcess || total <= INLINE_MAX_CHUNKS;
+  const inline = plan.capabilities.inProcess || runsInline(total);
   const shared = !inline && plan.capabilities.sharedMemory && (options.out === undefined || isShared(options.out));
   const data = options.out ?? allocate(array, sel, shared);
   // The output seen with the array's rank: index-selected dimensions have length 1.

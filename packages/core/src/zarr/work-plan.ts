@@ -15,7 +15,24 @@ import { product } from "./ndcopy.js";
  * back is ≈ 0.3 ms plus copying the block); at 4 chunks threads(2) breaks
  * even or wins once chunks exceed ≈ 256 KiB.
  */
-export const INLINE_MAX_CHUNKS = 2;
+export const INLINE_MAX_CHUNKS = inlineMaxChunks(process.env.PARAZARR_INLINE_MAX_CHUNKS, 2);
+
+// A tuning knob for stores whose latency changes the trade-off (remote
+// stores favour workers sooner), and how the benchmark measures the worker
+// path on its own (PARAZARR_INLINE_MAX_CHUNKS=0).
+function inlineMaxChunks(value: string | undefined, fallback: number): number {
+  const parsed = value === undefined ? Number.NaN : Number(value);
+  return Number.isInteger(parsed) && parsed >= 0 ? parsed : fallback;
+}
+
+/**
+ * Whether a call touching `chunkCount` chunks is too small to be worth a
+ * worker. By count only, not bytes: a byte rule would also keep every small
+ * test and conformance case away from the workers it is meant to check.
+ */
+export function runsInline(chunkCount: number): boolean {
+  return chunkCount <= INLINE_MAX_CHUNKS;
+}
 
 /** Decoded bytes one task should handle: small chunks are grouped up to this. */
 const TARGET_TASK_BYTES = 4 * 1024 * 1024;

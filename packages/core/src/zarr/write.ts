@@ -20,7 +20,7 @@ import { normalizeSelection, type NormalizedSelection, type Selection } from "./
 import { openStore } from "./stores/index.js";
 import { writeChunks } from "./tasks.js";
 import { toSourceView, type WriteData } from "./write-data.js";
-import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, INLINE_MAX_CHUNKS } from "./work-plan.js";
+import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, runsInline } from "./work-plan.js";
 
 export type { WriteData } from "./write-data.js";
 export type { ChunkReceipt } from "./chunk-write.js";
@@ -74,7 +74,7 @@ export async function writeRegion(
 
   const total = countChunks(array, sel);
   const plan = getPlan();
-  const inline = plan.capabilities.inProcess || total <= INLINE_MAX_CHUNKS;
+  const inline = plan.capabilities.inProcess || runsInline(total);
   const concurrency = inline ? 1 : await plan.concurrency();
   const groups = groupsOf(planChunks(array, sel), chunksPerTask(array, total, concurrency));
   const results: ChunkReceipt[][] = [];

@@ -8,38 +8,57 @@
 import * as zlib from "node:zlib";
 
 type Level = { level?: unknown };
+type ChunkMeta = { shape?: number[]; dataType?: string } | undefined;
 
 function levelOf(config: Level, fallback: number): number {
   return typeof config.level === "number" ? config.level : fallback;
 }
 
+const BYTES_PER_ELEMENT: Record<string, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, int64: 8, uint64: 8, float64: 8 };
+
+/**
+ * zlib's output buffer size for a chunk: its decoded size, so inflating
+ * fills one buffer instead of 16 KiB pieces that are concatenated after.
+ * A hint only: a wrong guess costs speed, never correctness.
+ */
+function outputHint(meta: ChunkMeta): number {
+  const size = (meta?.shape ?? []).reduce((a, b) => a * b, 1) * (BYTES_PER_ELEMENT[meta?.dataType ?? ""] ?? 1);
+  return Math.min(Math.max(size, 64 * 1024), 256 * 1024 * 1024);
+}
+
 /** numcodecs "gzip" / v3 "gzip": a gzip member, as Python's gzip module writes. */
 export class NodeGzipCodec {
   readonly kind = "bytes_to_bytes";
-  constructor(private readonly level: number) {}
-  static fromConfig(config: Level): NodeGzipCodec {
-    return new NodeGzipCodec(levelOf(config, 1));
+  constructor(
+    private readonly level: number,
+    private readonly chunkSize: number,
+  ) {}
+  static fromConfig(config: Level, meta?: ChunkMeta): NodeGzipCodec {
+    return new NodeGzipCodec(levelOf(config, 1), outputHint(meta));
   }
   encode(bytes: Uint8Array): Uint8Array {
     return zlib.gzipSync(bytes, { level: this.level });
   }
   decode(bytes: Uint8Array): Uint8Array {
-    return zlib.gunzipSync(bytes);
+    return zlib.gunzipSync(bytes, { chunkSize: this.chunkSize });
   }
 }
 
 /** numcodecs "zlib": a zlib stream (RFC 1950). */
 export class NodeZlibCodec {
   readonly kind = "bytes_to_bytes";
-  constructor(private readonly level: number) {}
-  static fromConfig(config: Level): NodeZlibCodec {
-    return new NodeZlibCodec(levelOf(config, 1));
+  constructor(
+    private readonly level: number,
+    private readonly chunkSize: number,
+  ) {}
+  static fromConfig(config: Level, meta?: ChunkMeta): NodeZlibCodec {
+    return new NodeZlibCodec(levelOf(config, 1), outputHint(meta));
   }
   encode(bytes: Uint8Array): Uint8Array {
     return zlib.deflateSync(bytes, { level: this.level });
   }
   decode(bytes: Uint8Array): Uint8Array {
-    return zlib.inflateSync(bytes);
+    return zlib.inflateSync(bytes, { chunkSize: this.chunkSize });
   }
 }
 
