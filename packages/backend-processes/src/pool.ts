@@ -19,6 +19,8 @@ interface Job {
   readonly hooks: BatchHooks;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** Sent to a worker that was already dead: it never ran, so it is not charged to the crash. */
+  undelivered: boolean;
 }
 
 type SlotState =
@@ -82,7 +84,7 @@ export class ProcessPool implements Backend {
     return new Promise<void>((resolve, reject) => {
       if (this.#closed) return reject(new PlanError(`${this.spec.plan} was closed`));
       if (hooks.signal.aborted) return reject(hooks.signal.reason);
-      const job: Job = { batch, hooks, resolve, reject };
+      const job: Job = { batch, hooks, resolve, reject, undelivered: false };
       hooks.signal.addEventListener("abort", () => this.#cancel(job), { once: true });
       this.#queue.push(job);
       // New work for a pool whose every replacement failed to start gets one
@@ -136,7 +138,7 @@ export class ProcessPool implements Backend {
         const startError = error instanceof PlanError ? error : new PlanError(String(error));
         slot.state = { kind: "failed", error: startError };
         if (this.#startingUp) return; // start() reports it
-        process.emitWarning(`parazarr: a replacement worker could not start, ${this.spec.plan} runs with fewer workers: ${startError.message}`);
+        process.emitWarning(`parazarr: ${startError.message}\n(it was replacing a lost worker; the plan carries on with the workers it has)`);
         this.#pump();
       },
     );
@@ -146,7 +148,10 @@ export class ProcessPool implements Backend {
     if (this.#closed || this.#startingUp) return;
     for (const slot of this.#slots) {
       if (this.#queue.length === 0) break;
-      if (slot.state.kind === "idle") this.#dispatch(slot, slot.state.worker, this.#queue.shift()!);
+      // A worker whose channel closed is dying; its 'exit' will bring a replacement.
+      if (slot.state.kind === "idle" && slot.state.worker.connected) {
+        this.#dispatch(slot, slot.state.worker, this.#queue.shift()!);
+      }
     }
     // Nothing can ever run what is left: every worker failed to start.
     if (this.#queue.length > 0 && this.#slots.every((slot) => slot.state.kind === "failed")) {
@@ -159,7 +164,8 @@ export class ProcessPool implements Backend {
 
   #dispatch(slot: Slot, worker: WorkerProcess, job: Job): void {
     try {
-      worker.send(job.batch);
+      job.undelivered = false;
+      worker.send(job.batch, () => (job.undelivered = true));
     } catch (error) {
       // An input that cannot be serialized: the worker never saw the batch.
       job.reject(error);
@@ -189,11 +195,18 @@ export class ProcessPool implements Backend {
     const state = slot.state;
     if (!("worker" in state) || state.worker !== worker) return;
     match(state)
-      .with({ kind: "busy" }, ({ job }) => job.reject(new WorkerLostError(reason, worker.name, details)))
+      .with({ kind: "busy" }, ({ job }) => {
+        // A worker killed while idle can be handed a batch before its death is
+        // noticed; the batch bounced (EPIPE), so it simply waits for another worker.
+        if (job.undelivered) this.#queue.unshift(job);
+        else job.reject(new WorkerLostError(reason, worker.name, details));
+      })
       .with({ kind: "draining" }, ({ timer }) => clearTimeout(timer))
       .with({ kind: "idle" }, { kind: "starting" }, () => {})
       .exhaustive();
-    if (!this.#closed) this.#spawn(slot);
+    if (this.#closed) return;
+    this.#spawn(slot);
+    this.#pump();
   }
 
   /**

@@ -66,15 +66,25 @@ export class WorkerProcess {
     this.setRef(true);
   }
 
-  /** Sends a message; throws a DataCloneError when an input cannot be serialized. */
-  send(message: ToWorker): void {
+  /**
+   * Sends a message; throws a DataCloneError when an input cannot be
+   * serialized. `undelivered` is called if the message never reached the
+   * process: it was already dead (EPIPE) or its channel closed. The 'exit'
+   * that follows reports the loss itself, with its real cause.
+   */
+  send(message: ToWorker, undelivered: () => void = () => {}): void {
     try {
-      // The callback swallows a send on a channel that just closed: the
-      // 'exit' that follows reports the loss with its real cause.
-      this.#worker.send(message, () => {});
+      this.#worker.send(message, (error: Error | null) => {
+        if (error) undelivered();
+      });
     } catch (error) {
       throw asCloneError(error);
     }
+  }
+
+  /** False once its IPC channel closed: it died, or is about to. */
+  get connected(): boolean {
+    return this.#worker.isConnected();
   }
 
   /** Whether this worker keeps the caller's event loop alive: only while there is work for it. */
@@ -163,10 +173,13 @@ export class WorkerProcess {
   }
 
   #startError(plan: string, exit: ExitReason): PlanError {
-    const said = this.#stderr.lastLines(8);
     const how = exit.details.signal !== undefined ? `killed by ${exit.details.signal}` : `exit code ${exit.details.exitCode}`;
+    const cause = this.#stderr.errorLine;
+    const said = this.#stderr.lastLines(12);
     return new PlanError(
-      `${plan}: a worker process failed to start (${how}) and is not restarted` + (said.length > 0 ? `:\n${said}` : ""),
+      `${plan}: a worker process failed to start (${how}) and is not restarted` +
+        (cause === undefined ? "" : `: ${cause}`) +
+        (said.length > 0 ? `\n--- its stderr, last lines ---\n${said}` : ""),
     );
   }
 }
