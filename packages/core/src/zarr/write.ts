@@ -90,8 +90,11 @@ export async function writeRegion(
   } else {
     // A generator: each task's slice of the data is copied only when the
     // scheduler asks for the task, so memory stays flat for big regions.
+    // On shared-memory plans the slices are SharedArrayBuffers: posting one
+    // to a worker shares it instead of copying it a second time.
+    const shared = plan.capabilities.sharedMemory;
     const inputs = (function* () {
-      for (const parts of groups) yield { array, parts: parts.map((p) => ({ ...p, source: sliceOf(array, source, p) })) };
+      for (const parts of groups) yield { array, parts: parts.map((p) => ({ ...p, source: sliceOf(array, source, p, shared) })) };
     })();
     for await (const { index, value } of mapUnordered(writeChunks, inputs, signal ? { signal } : {})) {
       results[index] = value;
@@ -122,9 +125,11 @@ function viewOf(source: StridedView, part: ChunkPart): StridedView {
 }
 
 /** The part's block copied out, so a task carries only its own data. */
-function sliceOf(array: ZarrArray, source: StridedView, part: ChunkPart): StridedView {
+function sliceOf(array: ZarrArray, source: StridedView, part: ChunkPart, shared: boolean): StridedView {
   const Ctor = typedArrayFor(array.dtype);
-  const block: StridedView = { data: new Ctor(product(part.count)), offset: 0, stride: cStrides(part.count) };
+  const length = product(part.count);
+  const data = shared ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+  const block: StridedView = { data, offset: 0, stride: cStrides(part.count) };
   copyBlock(viewOf(source, part), block, part.count);
   return block;
 }
