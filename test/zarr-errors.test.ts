@@ -111,7 +111,7 @@ describe("zarr bad input: independent writers must keep to whole chunks", () => 
     const edge = await create(dir.path, "grid/edge", { shape: [25], chunks: [10], dtype: "int16", zarrFormat: 2 });
     const receipt = await writeRegion(edge, [[20, 25]], Int16Array.from([1, 2, 3, 4, 5]), { independent: true });
     expect(receipt.chunksWritten).toBe(1);
-    expect(Array.from((await read(edge, [[18, 25]])).data)).toEqual([0, 0, 1, 2, 3, 4, 5]);
+    expect(Array.from((await read(edge, [[18, 25]])).data as Int16Array)).toEqual([0, 0, 1, 2, 3, 4, 5]);
   });
 });
 

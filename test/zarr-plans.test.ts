@@ -73,8 +73,9 @@ async function runScript(plan: Plan, c: Case): Promise<RunResult & { model: Arra
     model.write(c.patch, patch);
 
     // The first chunk, set to the fill value: it must disappear from the store.
-    const first: Selection = c.chunks.map((n, d) => [0, Math.min(n, c.shape[d]!)] as [number, number]);
-    const firstSize = first.reduce((a, s) => a * ((s as [number, number])[1] - (s as [number, number])[0]), 1);
+    const firstRanges = c.chunks.map((n, d): [number, number] => [0, Math.min(n, c.shape[d]!)]);
+    const first: Selection = firstRanges;
+    const firstSize = firstRanges.reduce((a, [lo, hi]) => a * (hi - lo), 1);
     receipts.push(await writeRegion(array, first, filled(c.base, firstSize, fill)));
     model.write(first, filled(c.base, firstSize, fill));
 
