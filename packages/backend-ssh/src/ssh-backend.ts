@@ -184,10 +184,23 @@ export class SshBackend implements Backend {
     this.#losses.push({ host: host.label, reason });
     const jobs = [...(this.#assigned.get(host)?.values() ?? [])];
     this.#assigned.get(host)?.clear();
-    const requeued: Job[] = [];
     for (const job of jobs) {
       job.host = undefined;
       job.lostOn.push(host.label);
+    }
+    const left = this.#liveHosts().length;
+    if (!this.#closed) {
+      const next = left > 0 ? `${jobs.length} batch(es) moved to the ${left} host(s) left` : "no host is left";
+      process.emitWarning(`ssh host ${host.label} was lost: ${reason}. ${next}`, { code: "PARAZARR_SSH_HOST_LOST" });
+    }
+    if (left === 0) {
+      // The one error worth reading now lists every host: give it to every batch.
+      const error = this.#everyHostLost();
+      for (const job of [...jobs, ...this.#queue.splice(0)]) this.#settle(job, () => job.reject(error));
+      return;
+    }
+    const requeued: Job[] = [];
+    for (const job of jobs) {
       if (job.lostOn.length < HOST_LOSSES_BEFORE_GIVING_UP) {
         requeued.push(job);
         continue;
@@ -196,15 +209,6 @@ export class SshBackend implements Backend {
       this.#settle(job, () => job.reject(new WorkerLostError(why, host.label, { pid: host.agentPid })));
     }
     this.#queue.unshift(...requeued);
-    const left = this.#liveHosts().length;
-    if (!this.#closed) {
-      const next = left > 0 ? `${requeued.length} batch(es) moved to the ${left} host(s) left` : "no host is left";
-      process.emitWarning(`ssh host ${host.label} was lost: ${reason}. ${next}`, { code: "PARAZARR_SSH_HOST_LOST" });
-    }
-    if (left === 0) {
-      const error = this.#everyHostLost();
-      for (const job of this.#queue.splice(0)) this.#settle(job, () => job.reject(error));
-    }
     this.#pump();
   }
 

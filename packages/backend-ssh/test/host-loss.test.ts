@@ -45,6 +45,16 @@ async function sessionOf(host: string): Promise<{ session: number; agent: number
   throw new Error(`no task ran on ${host}`);
 }
 
+function splitTemporary(store: Record<string, string>): { kept: Record<string, string>; temporary: string[] } {
+  const kept: Record<string, string> = {};
+  const temporary: string[] = [];
+  for (const [key, hash] of Object.entries(store)) {
+    if (key.endsWith(".partial")) temporary.push(key);
+    else kept[key] = hash;
+  }
+  return { kept, temporary };
+}
+
 async function gone(pid: number): Promise<boolean> {
   for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(50);
   return !existsSync(`/proc/${pid}`);
@@ -112,7 +122,11 @@ describe("ssh: a host lost mid-map", () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.length).toBe(400);
     expect(onSsh.receipt).toEqual(reference.receipt);
-    expect(onSsh.store).toEqual(reference.store);
+    // A writer killed mid-chunk may leave its temporary file (never a torn
+    // chunk: chunks are renamed into place whole); every chunk is exact.
+    const { kept, temporary } = splitTemporary(onSsh.store);
+    expect(kept).toEqual(reference.store);
+    for (const key of temporary) expect(key).toMatch(/^t\/c\/\d+\/\.\d+\.[\w.-]+\.partial$/);
     expect(onSsh.back.equals(reference.back)).toBe(true);
   });
 
@@ -134,8 +148,8 @@ describe("ssh: a host lost mid-map", () => {
       (e: unknown) => e as Error,
     );
     expect(isWorkerCrashedError(error)).toBe(true);
-    for (const host of hosts) expect(error?.message).toContain(`${host}: `);
     expect(error?.message).toMatch(/no ssh host is left/);
-    expect(error?.message).toMatch(/closed|cut/);
+    // Each host with its reason (how a killed session shows depends on timing: closed, reset, cut).
+    for (const host of hosts) expect(error?.message).toMatch(new RegExp(`${host.replace(/\./g, "\\.")}: the (SSH connection|agent)`));
   });
 });
