@@ -267,6 +267,26 @@ describe("HTTP store", () => {
     }
   });
 
+  it("takes its timeout from PARAZARR_HTTP_TIMEOUT_MS when the caller gives none, and checks it", async () => {
+    const web = await startHttpServer(root, { latencyMs: 5_000 });
+    const saved = process.env.PARAZARR_HTTP_TIMEOUT_MS;
+    try {
+      process.env.PARAZARR_HTTP_TIMEOUT_MS = "150";
+      const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
+      const error = await rejection(store.get("/temperature/c/0/1"));
+      expect(error).toMatchObject({ _tag: "StoreTimeoutError", timeoutMs: 150 });
+
+      process.env.PARAZARR_HTTP_TIMEOUT_MS = "soon";
+      const refused = await rejection(openHttpStore({ url: `${web.url}/archive.zarr` }));
+      expect(isStoreSpecError(refused)).toBe(true);
+      expect((refused as Error).message).toContain('PARAZARR_HTTP_TIMEOUT_MS must be a positive number of milliseconds, got "soon"');
+    } finally {
+      if (saved === undefined) delete process.env.PARAZARR_HTTP_TIMEOUT_MS;
+      else process.env.PARAZARR_HTTP_TIMEOUT_MS = saved;
+      await web.stop();
+    }
+  });
+
   it("a refused connection is a transient HttpStoreError naming the code", async () => {
     const port = await closedPort();
     const store = await openHttpStore({ url: `http://127.0.0.1:${port}/archive.zarr` });

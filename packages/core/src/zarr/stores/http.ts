@@ -18,11 +18,16 @@ import type { Store, StoreKey, StoreSpec } from "./types.js";
 
 /** Per-process tuning that is not part of the store's identity. */
 export interface HttpStoreTuning {
-  /** Upper bound on one GET, redirects and body included, in ms. Default 30 000. */
+  /**
+   * Upper bound on one GET, redirects and body included, in ms. Default: the
+   * environment's PARAZARR_HTTP_TIMEOUT_MS, else 30 000. The environment
+   * reaches every worker, where stores are opened from a spec alone.
+   */
   readonly timeoutMs?: number;
 }
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+const TIMEOUT_ENV = "PARAZARR_HTTP_TIMEOUT_MS";
 const MAX_REDIRECTS = 5;
 // A read group fetches its chunks at once; beyond this many sockets per host
 // requests queue in the agent instead of opening ever more connections.
@@ -48,7 +53,7 @@ interface Connection {
 
 export async function openHttpStore(spec: StoreSpec, tuning: HttpStoreTuning = {}): Promise<Store> {
   const base = parseHttpBase(spec.url);
-  const timeoutMs = checkTimeout(spec.url, tuning.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
+  const timeoutMs = tuning.timeoutMs !== undefined ? checkTimeout(spec.url, tuning.timeoutMs, "timeoutMs") : timeoutFromEnv(spec.url);
   const options = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST };
   const connection: Connection = { agents: { http: new HttpAgent(options), https: new HttpsAgent(options) }, timeoutMs };
   return {
@@ -73,9 +78,19 @@ function parseHttpBase(url: string): HttpBase {
   return { prefix: `${u.origin}${path}`, search: u.search };
 }
 
-function checkTimeout(url: string, timeoutMs: number): number {
+function timeoutFromEnv(url: string): number {
+  const text = process.env[TIMEOUT_ENV];
+  if (text === undefined || text.trim() === "") return DEFAULT_HTTP_TIMEOUT_MS;
+  return checkTimeout(url, Number(text), TIMEOUT_ENV, text);
+}
+
+function checkTimeout(url: string, timeoutMs: number, option: string, given: unknown = timeoutMs): number {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new StoreSpecError(`HTTP store ${redactUrl(url)}: timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`, redactUrl(url), "timeoutMs");
+    throw new StoreSpecError(
+      `HTTP store ${redactUrl(url)}: ${option} must be a positive number of milliseconds, got ${JSON.stringify(given) ?? String(given)}`,
+      redactUrl(url),
+      option,
+    );
   }
   return timeoutMs;
 }

@@ -34,10 +34,12 @@ export interface S3Location {
   readonly prefix: string;
 }
 
-// Bounded waits: a connection that never opens, or a server that never sends
-// headers, must fail (transiently) instead of hanging a worker forever.
+// Bounded waits: a connection that never opens, a server that never answers
+// or a body that stalls half-way must fail (transiently) instead of hanging
+// a worker forever.
 const CONNECTION_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
+const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 const FALLBACK_REGION = "us-east-1";
 
 export async function openS3Store(spec: StoreSpec): Promise<Store> {
@@ -53,6 +55,7 @@ export async function openS3Store(spec: StoreSpec): Promise<Store> {
     requestHandler: {
       connectionTimeout: CONNECTION_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
+      socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
       // @smithy/node-http-handler 4.x only logs a warning on requestTimeout unless told to throw.
       throwOnRequestTimeout: true,
     },
