@@ -66,7 +66,14 @@ export class ProcessPool implements Backend {
   static async start(spec: WorkerSpec, workers: number): Promise<ProcessPool> {
     const pool = new ProcessPool(spec, workers);
     try {
-      await Promise.all(pool.#slots.map((slot) => (slot.state.kind === "starting" ? slot.state.worker.ready : undefined)));
+      await Promise.all(
+        pool.#slots.map((slot) =>
+          match(slot.state)
+            .with({ kind: "starting" }, ({ worker }) => worker.ready)
+            .with({ kind: "failed" }, ({ error }) => Promise.reject(error))
+            .otherwise(() => undefined),
+        ),
+      );
     } catch (error) {
       await pool.close();
       throw error;
@@ -122,10 +129,19 @@ export class ProcessPool implements Backend {
   }
 
   #spawn(slot: Slot): void {
-    const worker: WorkerProcess = new WorkerProcess(this.spec, {
-      onResult: (result) => this.#onResult(slot, worker, result),
-      onLost: (reason) => this.#onLost(slot, worker, reason),
-    });
+    let worker: WorkerProcess;
+    try {
+      worker = new WorkerProcess(this.spec, {
+        onResult: (result) => this.#onResult(slot, worker, result),
+        onLost: (reason) => this.#onLost(slot, worker, reason),
+      });
+    } catch (error) {
+      // fork itself refused (this process is a cluster worker, out of PIDs):
+      // a start-up failure like any other, never thrown from an event handler.
+      const message = error instanceof Error ? error.message : String(error);
+      slot.state = { kind: "failed", error: error instanceof PlanError ? error : new PlanError(`${this.spec.plan}: ${message}`) };
+      return;
+    }
     slot.state = { kind: "starting", worker };
     worker.ready.then(
       () => {
