@@ -78,14 +78,17 @@ describe("HTTP store", () => {
     expect(store.delete).toBeUndefined();
   });
 
-  it("reads a missing key (404) and a forbidden one (403, as S3 static hosts answer) as undefined", async () => {
+  it("reads a missing key (404) as undefined, but refuses a forbidden one (403) rather than take it for fill values", async () => {
     const web = await startHttpServer(root, {
       intercept: (path) => (path.endsWith("/hidden") ? { status: 403 } : undefined),
     });
     try {
       const store = await openHttpStore({ url: `${web.url}/archive.zarr` });
       expect(await store.get("/temperature/c/9/9")).toBeUndefined();
-      expect(await store.get("/temperature/hidden")).toBeUndefined();
+      const error = await rejection(store.get("/temperature/hidden"));
+      expect(isHttpStoreError(error)).toBe(true);
+      expect((error as Error).message).toContain("403");
+      expect(isTransient(error)).toBe(false);
     } finally {
       await web.stop();
     }

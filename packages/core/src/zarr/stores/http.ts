@@ -33,10 +33,11 @@ const MAX_REDIRECTS = 5;
 // requests queue in the agent instead of opening ever more connections.
 const MAX_SOCKETS_PER_HOST = 128;
 
-// Static hosts in front of S3 (a bucket website, CloudFront) answer 403 for a
-// key that does not exist when listing is not allowed; to Zarr both mean
-// "chunk absent, use the fill value".
-const MISSING_STATUSES = new Set([403, 404]);
+// Only "not found" means "chunk absent, use the fill value". A 403 is not
+// read as missing, although S3 static hosts answer it for absent keys when
+// listing is denied: a permission error that silently became fill values
+// would hand users an array of zeros they take for data.
+const MISSING_STATUSES = new Set([404, 410]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 interface HttpBase {
