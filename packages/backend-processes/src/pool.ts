@@ -39,6 +39,8 @@ interface Slot {
 /** How long a cancelled task has to notice its signal before its worker is killed. */
 const CANCEL_GRACE_MS = 500;
 const SHUTDOWN_GRACE_MS = 2_000;
+/** An idle worker that dies this soon after `ready` counts as one that failed to start. */
+const EARLY_DEATH_MS = 5_000;
 
 export class ProcessPool implements Backend {
   readonly #slots: Slot[];
@@ -47,6 +49,8 @@ export class ProcessPool implements Backend {
   readonly #retiring = new Set<WorkerProcess>();
   // Probe batches get negative ids: core's batch ids are positive.
   #nextProbeId = -1;
+  // Workers that were given a batch: one that dies idle before that is a start-up failure.
+  readonly #worked = new WeakSet<WorkerProcess>();
   #startingUp = true;
   #closed = false;
 
@@ -139,7 +143,7 @@ export class ProcessPool implements Backend {
       // fork itself refused (this process is a cluster worker, out of PIDs):
       // a start-up failure like any other, never thrown from an event handler.
       const message = error instanceof Error ? error.message : String(error);
-      slot.state = { kind: "failed", error: error instanceof PlanError ? error : new PlanError(`${this.spec.plan}: ${message}`) };
+      this.#startFailed(slot, error instanceof PlanError ? error : new PlanError(`${this.spec.plan}: ${message}`));
       return;
     }
     slot.state = { kind: "starting", worker };
@@ -151,11 +155,7 @@ export class ProcessPool implements Backend {
       },
       (error: unknown) => {
         if (slot.state.kind !== "starting" || slot.state.worker !== worker) return;
-        const startError = error instanceof PlanError ? error : new PlanError(String(error));
-        slot.state = { kind: "failed", error: startError };
-        if (this.#startingUp) return; // start() reports it
-        process.emitWarning(`parazarr: ${startError.message}\n(it was replacing a lost worker; the plan carries on with the workers it has)`);
-        this.#pump();
+        this.#startFailed(slot, error instanceof PlanError ? error : new PlanError(String(error)));
       },
     );
   }
@@ -188,6 +188,7 @@ export class ProcessPool implements Backend {
       return;
     }
     slot.state = { kind: "busy", worker, job };
+    this.#worked.add(worker);
   }
 
   #onResult(slot: Slot, worker: WorkerProcess, result: BatchResult): void {
@@ -221,7 +222,21 @@ export class ProcessPool implements Backend {
       .with({ kind: "idle" }, { kind: "starting" }, () => {})
       .exhaustive();
     if (this.#closed) return;
+    if (state.kind === "idle" && !this.#worked.has(worker) && worker.upMs < EARLY_DEATH_MS) {
+      // Ready, then dead at once, before it was given anything: its start-up
+      // is what kills it (a preload that exits, say). Replacing it would loop.
+      this.#startFailed(slot, new PlanError(`${this.spec.plan}: worker ${worker.name} died right after it started (${reason})`));
+      return;
+    }
     this.#spawn(slot);
+    this.#pump();
+  }
+
+  /** No new attempt until new work arrives; start() reports its own failures. */
+  #startFailed(slot: Slot, error: PlanError): void {
+    slot.state = { kind: "failed", error };
+    if (this.#startingUp || this.#closed) return;
+    process.emitWarning(`parazarr: ${error.message}\n(it was replacing a lost worker; the plan carries on with the workers it has)`);
     this.#pump();
   }
 

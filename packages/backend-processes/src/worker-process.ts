@@ -40,6 +40,8 @@ export class WorkerProcess {
   readonly #worker: Worker;
   readonly #stderr = new StderrTail();
   #isReady = false;
+  #refd: boolean | undefined;
+  #readyAt = Number.NaN;
   #expectedExit = false;
   #events: WorkerEvents | undefined;
 
@@ -82,6 +84,11 @@ export class WorkerProcess {
     }
   }
 
+  /** Milliseconds since it answered `ready` (NaN before). */
+  get upMs(): number {
+    return performance.now() - this.#readyAt;
+  }
+
   /** False once its IPC channel closed: it died, or is about to. */
   get connected(): boolean {
     return this.#worker.isConnected();
@@ -89,6 +96,9 @@ export class WorkerProcess {
 
   /** Whether this worker keeps the caller's event loop alive: only while there is work for it. */
   setRef(on: boolean): void {
+    // Called on every state change of the pool: skip the handle calls when nothing changes.
+    if (this.#refd === on) return;
+    this.#refd = on;
     const child = this.#worker.process;
     const channel = child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
     if (on) {
@@ -143,6 +153,7 @@ export class WorkerProcess {
     match(raw as FromWorker)
       .with({ type: "ready" }, () => {
         this.#isReady = true;
+        this.#readyAt = performance.now();
         clearTimeout(startTimer);
         resolveReady();
       })
@@ -160,7 +171,9 @@ export class WorkerProcess {
 
   async #watchExit(heapLimitMb: number | undefined): Promise<ExitReason> {
     const child = this.#worker.process;
-    const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    // A process that could not even be spawned (EAGAIN, say) never emits 'exit', only 'error'.
+    const ended = child.pid === undefined ? once(child, "error").then(() => [null, null]) : once(child, "exit");
+    const [code, signal] = (await ended) as [number | null, NodeJS.Signals | null];
     const stderr = child.stderr;
     if (stderr && !stderr.closed) {
       const drained = new Promise((resolve) => setTimeout(resolve, STDERR_DRAIN_MS).unref());

@@ -342,6 +342,26 @@ describe("processes(): workers that cannot start", () => {
     }
   });
 
+  it("does not replace, in a loop, workers that die on their own right after starting", async () => {
+    const forks = countForks();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", onWarning);
+    const plan = processes(2, { env: { NODE_OPTIONS: `--require ${fixture("exit-soon.cjs")}` } });
+    try {
+      expect(await plan.concurrency()).toBe(2);
+      expect(await waitUntil(() => warnings.length === 2, 5_000)).toBe(true);
+      expect(warnings[0]).toMatch(/worker pid \d+ died right after it started \(exited with code 3\)/);
+      await sleep(1_500);
+      expect(forks.count).toBe(2);
+      expect(warnings.length).toBe(2);
+    } finally {
+      process.off("warning", onWarning);
+      forks.stop();
+      await plan.close();
+    }
+  });
+
   it("keeps working with the workers it has when a replacement cannot start, and tries again only on new work", async () => {
     const dir = await mkdtemp(join(tmpdir(), "parazarr-processes-"));
     const marker = join(dir, "refuse-to-start");
