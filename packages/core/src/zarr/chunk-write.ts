@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { chunkKey, type ZarrArray } from "./array.js";
 import type { ChunkPart } from "./chunk-plan.js";
-import { getPipeline } from "./codecs/pipeline.js";
+import { getPipeline, type ChunkPipeline } from "./codecs/pipeline.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, fillBlock, flatIndex, fStrides, product, type StridedView } from "./ndcopy.js";
 import { openStore } from "./stores/index.js";
@@ -38,7 +38,7 @@ export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): 
   for (const part of group.parts) {
     signal?.throwIfAborted();
     const key = chunkKey(array, part.coords);
-    const chunk = part.whole ? filledChunk(array) : await currentChunk(array, key);
+    const chunk = part.whole ? filledChunk(array) : await currentChunk(array, await store.get(key), pipeline);
     const offset = flatIndex(part.chunkStart, chunk.stride);
     copyBlock(part.source, { data: chunk.data, offset, stride: chunk.stride }, part.count);
     if (isAll(chunk.data, array.fillValue)) {
@@ -70,11 +70,14 @@ function filledChunk(array: ZarrArray): { data: TypedArray; stride: number[] } {
   return chunk;
 }
 
-async function currentChunk(array: ZarrArray, key: `/${string}`): Promise<{ data: TypedArray; stride: number[] }> {
-  const store = await openStore(array.store);
-  const bytes = await store.get(key);
+/** The chunk as stored now (or all fill value when absent), for a partial update. */
+async function currentChunk(
+  array: ZarrArray,
+  bytes: Uint8Array | undefined,
+  pipeline: ChunkPipeline,
+): Promise<{ data: TypedArray; stride: number[] }> {
   if (bytes === undefined) return filledChunk(array);
-  const decoded = await (await getPipeline(array)).decode(bytes);
+  const decoded = await pipeline.decode(bytes);
   // A decoded chunk may be a view into a larger buffer, or shared with a
   // cache: copy it into a buffer of its own, which encode needs anyway.
   const chunk = emptyChunk(array);

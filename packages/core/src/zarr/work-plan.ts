@@ -34,8 +34,12 @@ export function runsInline(chunkCount: number): boolean {
   return chunkCount <= INLINE_MAX_CHUNKS;
 }
 
-/** Decoded bytes one task should handle: small chunks are grouped up to this. */
-const TARGET_TASK_BYTES = 4 * 1024 * 1024;
+/**
+ * Decoded bytes one task should handle: small chunks are grouped up to this.
+ * At least two 4 MiB chunks, so a task fetches its next chunk while it
+ * decodes the first (a worker runs one task at a time).
+ */
+const TARGET_TASK_BYTES = 8 * 1024 * 1024;
 
 /** Chunks per task: enough to amortise a task's cost, few enough that every worker gets several tasks. */
 export function chunksPerTask(array: ZarrArray, chunkCount: number, concurrency: number): number {

@@ -11,7 +11,7 @@ import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
 import type { ZarrArray } from "./array.js";
 import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
-import { writeChunkGroup, type ChunkReceipt, type WritePart } from "./chunk-write.js";
+import { writeChunkGroup, type ChunkReceipt } from "./chunk-write.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
 import { checkArrayHandle } from "./handle-check.js";
@@ -144,4 +144,3 @@ function receiptOf(all: ChunkReceipt[]): WriteReceipt {
   };
 }
 
-export type { WritePart };
