@@ -137,6 +137,21 @@ describe("processes(): options", () => {
   });
 });
 
+describe("processes(2): close()", () => {
+  it("ends every worker process, also one deep in a computation, and fails what was running", async () => {
+    const plan = processes(2);
+    const pids = await withPlan(plan, () => poolPids(2));
+    const failed = rejection(withPlan(plan, () => map(spin, [{ ms: 30_000 }, { ms: 30_000 }], { batchSize: 1 })));
+    await sleep(300);
+    const started = performance.now();
+    await plan.close();
+    // A worker stuck in a loop never reads its 'shutdown' message: it is killed after a grace period.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(pids.some(isAlive)).toBe(false);
+    expect((await failed).message).toContain("was closed");
+  });
+});
+
 describe("processes(2): data and cluster", () => {
   let plan: Plan;
   beforeAll(async () => {
