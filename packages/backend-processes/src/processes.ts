@@ -8,6 +8,11 @@ import { ProcessPool } from "./pool.js";
  * Each has its own heap and its own copy of every native or WASM library:
  * a task that leaks, runs out of heap or crashes a codec takes down one
  * worker, which is replaced, never the caller.
+ *
+ * The workers are node:cluster workers: they appear in `cluster.workers`
+ * and in cluster's 'fork', 'online' and 'exit' events. A caller that runs its
+ * own cluster and re-forks on every 'exit' should skip workers it did not
+ * fork. The caller's `cluster.settings` are left as they were.
  */
 export function processes(workers: number = availableParallelism(), options: ProcessesOptions = {}): Plan {
   const resolved = resolveOptions(workers, options);
