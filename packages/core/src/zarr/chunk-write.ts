@@ -35,22 +35,32 @@ export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): 
   const store = await openStore(array.store);
   const pipeline = await getPipeline(array);
   const receipts: ChunkReceipt[] = [];
-  for (const part of group.parts) {
-    signal?.throwIfAborted();
-    const key = chunkKey(array, part.coords);
-    const chunk = part.whole ? filledChunk(array) : await currentChunk(array, await store.get(key), pipeline);
-    const offset = flatIndex(part.chunkStart, chunk.stride);
-    copyBlock(part.source, { data: chunk.data, offset, stride: chunk.stride }, part.count);
-    if (isAll(chunk.data, array.fillValue)) {
-      // zarr-python's default: a chunk of nothing but fill value is not stored.
-      await store.delete!(key);
-      receipts.push({ key, bytes: 0, checksum: null });
-      continue;
+  // Stores run in the background while the next chunk is encoded (a file
+  // write is ≈ 6 ms for 4 MiB, encoding ≈ 20 ms): the task waits for all of
+  // them before it reports, so a receipt only names chunks already stored.
+  const storing: Array<Promise<void>> = [];
+  try {
+    for (const part of group.parts) {
+      signal?.throwIfAborted();
+      const key = chunkKey(array, part.coords);
+      const chunk = part.whole ? filledChunk(array) : await currentChunk(array, await store.get(key), pipeline);
+      const offset = flatIndex(part.chunkStart, chunk.stride);
+      copyBlock(part.source, { data: chunk.data, offset, stride: chunk.stride }, part.count);
+      if (isAll(chunk.data, array.fillValue)) {
+        // zarr-python's default: a chunk of nothing but fill value is not stored.
+        storing.push(store.delete!(key));
+        receipts.push({ key, bytes: 0, checksum: null });
+        continue;
+      }
+      const bytes = await pipeline.encode({ data: chunk.data, shape: array.chunks, stride: chunk.stride });
+      storing.push(store.set!(key, bytes));
+      receipts.push({ key, bytes: bytes.byteLength, checksum: `sha256:${createHash("sha256").update(bytes).digest("hex")}` });
     }
-    const bytes = await pipeline.encode({ data: chunk.data, shape: array.chunks, stride: chunk.stride });
-    await store.set!(key, bytes);
-    receipts.push({ key, bytes: bytes.byteLength, checksum: `sha256:${createHash("sha256").update(bytes).digest("hex")}` });
+  } finally {
+    // Even when encoding failed: no store call may outlive the task that started it.
+    await Promise.allSettled(storing);
   }
+  await Promise.all(storing);
   return receipts;
 }
 

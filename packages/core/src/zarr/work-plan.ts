@@ -36,10 +36,11 @@ export function runsInline(chunkCount: number): boolean {
 
 /**
  * Decoded bytes one task should handle: small chunks are grouped up to this.
- * At least two 4 MiB chunks, so a task fetches its next chunk while it
- * decodes the first (a worker runs one task at a time).
+ * Several 4 MiB chunks, because a worker runs one task at a time and only
+ * inside a task do I/O and codec work overlap: a read fetches its next
+ * chunks while it decodes, a write stores a chunk while it encodes the next.
  */
-const TARGET_TASK_BYTES = 8 * 1024 * 1024;
+const TARGET_TASK_BYTES = 16 * 1024 * 1024;
 
 /** Chunks per task: enough to amortise a task's cost, few enough that every worker gets several tasks. */
 export function chunksPerTask(array: ZarrArray, chunkCount: number, concurrency: number): number {
