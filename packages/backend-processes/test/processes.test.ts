@@ -429,8 +429,8 @@ describe("processes(): the caller's end", () => {
   });
 
   /** Runs caller.mjs in `mode`; resolves with its worker PIDs once it printed them. */
-  function runCaller(mode: string) {
-    const child = spawn(process.execPath, [fixture("caller.mjs"), mode], { stdio: ["ignore", "pipe", "inherit"] });
+  function runCaller(mode: string, nodeFlags: string[] = []) {
+    const child = spawn(process.execPath, [...nodeFlags, fixture("caller.mjs"), mode], { stdio: ["ignore", "pipe", "inherit"] });
     started.add(child.pid!);
     const lines: string[] = [];
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
@@ -475,6 +475,20 @@ describe("processes(): the caller's end", () => {
     await caller.line((l) => l.startsWith("map failed as expected"));
     const exit = await caller.exited;
     expect(exit.code).toBe(0);
+    expect(await waitUntil(() => pids.every((pid) => !isAlive(pid)), 3_000)).toBe(true);
+  });
+
+  it("passes the caller's module-loading Node flags on to its workers, and no others", async () => {
+    const caller = runCaller("busy", ["--enable-source-maps", "--conditions=parazarr-test", "--stack-size=900"]);
+    const { pids } = await caller.pids;
+    await caller.line((l) => l === "busy");
+    for (const pid of pids) {
+      const flags = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      expect(flags).toContain("--enable-source-maps");
+      expect(flags).toContain("--conditions=parazarr-test");
+      expect(flags).not.toContain("--stack-size=900");
+    }
+    process.kill(caller.child.pid!, "SIGKILL");
     expect(await waitUntil(() => pids.every((pid) => !isAlive(pid)), 3_000)).toBe(true);
   });
 
