@@ -15,6 +15,10 @@ import { create, open, read, sequential, setPlan, writeRegion, type DType, type 
 import { threads } from "@parazarr/backend-threads";
 import { ArrayModel, bytesOf, emptyOf, makeTempDir, pattern } from "./fixtures/zarr-helpers.js";
 
+// Every call goes to the workers, however small (the default runs small
+// calls in the caller): threads(2) must really exercise the worker path.
+process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
+
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("./fixtures/zarr-interop.py", import.meta.url));
 

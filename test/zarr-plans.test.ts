@@ -8,6 +8,10 @@ import { create, read, sequential, setPlan, writeRegion, withPlan, type CodecOpt
 import { threads } from "@parazarr/backend-threads";
 import { ArrayModel, bytesOf, filled, makeTempDir, pattern, snapshotStore } from "./fixtures/zarr-helpers.js";
 
+// Every call goes to the workers, however small (the default runs small
+// calls in the caller): threads(2) must really exercise the worker path.
+process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
+
 interface Case {
   name: string;
   zarrFormat: 2 | 3;

@@ -88,12 +88,19 @@ export function describeZarrCases(makePlan: () => Plan, capabilities: Capabiliti
     let plan: Plan;
     let temp: string;
     let counter = 0;
+    let knob: string | undefined;
     const freshDir = () => join(temp, `store-${counter++}`);
     beforeAll(async () => {
       plan = makePlan();
       temp = await mkdtemp(join(tmpdir(), "parazarr-conformance-zarr-"));
+      // These cases are small; by default small calls run in the caller and
+      // would never reach the backend under test. Send every call to it.
+      knob = process.env.PARAZARR_INLINE_MAX_CHUNKS;
+      process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
     });
     afterAll(async () => {
+      if (knob === undefined) delete process.env.PARAZARR_INLINE_MAX_CHUNKS;
+      else process.env.PARAZARR_INLINE_MAX_CHUNKS = knob;
       await plan.close();
       await rm(temp, { recursive: true, force: true });
     });

@@ -5,16 +5,17 @@
  * share memory with the caller the output is a SharedArrayBuffer and tasks
  * write into it directly. A read of a few chunks runs in the caller.
  */
-import { AbortError } from "../errors.js";
 import { mapUnordered } from "../map/map.js";
 import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
+import type { Plan } from "../plan/plan.js";
 import type { ZarrArray } from "./array.js";
 import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
 import { readChunkGroup, type ReadTarget } from "./chunk-read.js";
 import { dtypeOfTypedArray, typedArrayFor, type TypedArray } from "./dtype.js";
 import { DataMismatchError } from "./errors.js";
 import { checkArrayHandle } from "./handle-check.js";
+import { runInline } from "./inline.js";
 import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { readChunks } from "./tasks.js";
@@ -47,13 +48,13 @@ export async function read(array: ZarrArray, selection?: Selection | null, optio
   checkOut(array, sel, options.out);
   const total = countChunks(array, sel);
   const plan = getPlan();
-  const inline = plan.capabilities.inProcess || runsInline(total);
+  const inline = plan.capabilities.inProcess || runsInline(array, total);
   const shared = !inline && plan.capabilities.sharedMemory && (options.out === undefined || isShared(options.out));
   const data = options.out ?? allocate(array, sel, shared);
   // The output seen with the array's rank: index-selected dimensions have length 1.
   const target: ReadTarget = { data, stride: cStrides(sel.count) };
   const progress = (done: number) => onProgress?.({ done, failed: 0, total });
-  if (inline) await readInline(array, sel, target, total, signal, progress);
+  if (inline) await readInline(array, sel, target, total, plan, signal, progress);
   else await readOnWorkers(array, sel, target, shared, total, await plan.concurrency(), signal, progress);
   return { data, shape: [...sel.shape], stride: cStrides(sel.shape) };
 }
@@ -87,13 +88,14 @@ async function readInline(
   sel: NormalizedSelection,
   target: ReadTarget,
   total: number,
+  plan: Plan,
   signal: AbortSignal | undefined,
   progress: (done: number) => void,
 ): Promise<void> {
   let done = 0;
+  let index = 0;
   for (const parts of groupsOf(planChunks(array, sel), chunksPerTask(array, total, 1))) {
-    if (signal?.aborted) throw new AbortError("read was aborted", { cause: signal.reason });
-    await readChunkGroup({ array, parts, target }, signal);
+    await runInline({ task: readChunks.name, index: index++, plan, signal }, () => readChunkGroup({ array, parts, target }, signal));
     progress((done += parts.length));
   }
 }

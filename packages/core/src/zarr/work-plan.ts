@@ -9,29 +9,27 @@ import { ZarrOptionError } from "./errors.js";
 import { product } from "./ndcopy.js";
 
 /**
- * Up to this many chunks run in the caller. Measured on this 2-core machine
- * (bench/zarr-inline.mjs, 64² … 512² float32 chunks, zstd): a 1-chunk read
- * on threads(2) cost 1.3–2.5× the same read inline (the hop to a worker and
- * back is ≈ 0.3 ms plus copying the block); at 4 chunks threads(2) breaks
- * even or wins once chunks exceed ≈ 256 KiB.
+ * A call runs in the caller when it touches one chunk, or at most
+ * INLINE_MAX_BYTES of decoded chunks. Measured on the 2-core machine
+ * (bench/zarr-inline.mjs, zstd chunks of 16 KiB … 1 MiB, every read forced
+ * onto threads(2) against the same read inline): one chunk costs 1.2–2.4×
+ * on a worker; two chunks of 256 KiB lose 1.2×, two of 1 MiB win (0.8×);
+ * four of 16 KiB lose 1.6×, four of 256 KiB break even, larger reads win.
  */
-export const INLINE_MAX_CHUNKS = inlineMaxChunks(process.env.PARAZARR_INLINE_MAX_CHUNKS, 2);
-
-// A tuning knob for stores whose latency changes the trade-off (remote
-// stores favour workers sooner), and how the benchmark measures the worker
-// path on its own (PARAZARR_INLINE_MAX_CHUNKS=0).
-function inlineMaxChunks(value: string | undefined, fallback: number): number {
-  const parsed = value === undefined ? Number.NaN : Number(value);
-  return Number.isInteger(parsed) && parsed >= 0 ? parsed : fallback;
-}
+const INLINE_MAX_CHUNKS = 1;
+const INLINE_MAX_BYTES = 1024 * 1024;
 
 /**
- * Whether a call touching `chunkCount` chunks is too small to be worth a
- * worker. By count only, not bytes: a byte rule would also keep every small
- * test and conformance case away from the workers it is meant to check.
+ * Whether a call is too small to be worth a worker. PARAZARR_INLINE_MAX_CHUNKS,
+ * read at each call, replaces the rule with "at most that many chunks": a
+ * knob for stores whose latency changes the trade-off, and how benchmarks,
+ * tests and the conformance suite send even small calls to the workers (0).
  */
-export function runsInline(chunkCount: number): boolean {
-  return chunkCount <= INLINE_MAX_CHUNKS;
+export function runsInline(array: ZarrArray, chunkCount: number): boolean {
+  const knob = process.env.PARAZARR_INLINE_MAX_CHUNKS;
+  if (knob !== undefined && /^\d+$/.test(knob)) return chunkCount <= Number(knob);
+  const chunkBytes = product(array.chunks) * bytesPerElement(array.dtype);
+  return chunkCount <= INLINE_MAX_CHUNKS || chunkCount * chunkBytes <= INLINE_MAX_BYTES;
 }
 
 /**

@@ -5,7 +5,6 @@
  * here, before the first task starts: a refused write leaves the store as
  * it was.
  */
-import { AbortError } from "../errors.js";
 import { mapUnordered } from "../map/map.js";
 import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
@@ -15,6 +14,7 @@ import { writeChunkGroup, type ChunkReceipt } from "./chunk-write.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
 import { checkArrayHandle } from "./handle-check.js";
+import { runInline } from "./inline.js";
 import { cStrides, copyBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { openStore } from "./stores/index.js";
@@ -74,16 +74,17 @@ export async function writeRegion(
 
   const total = countChunks(array, sel);
   const plan = getPlan();
-  const inline = plan.capabilities.inProcess || runsInline(total);
+  const inline = plan.capabilities.inProcess || runsInline(array, total);
   const concurrency = inline ? 1 : await plan.concurrency();
   const groups = groupsOf(planChunks(array, sel), chunksPerTask(array, total, concurrency));
   const results: ChunkReceipt[][] = [];
   let done = 0;
   const progress = (n: number) => onProgress?.({ done: (done += n), failed: 0, total });
   if (inline) {
+    let index = 0;
     for (const parts of groups) {
-      if (signal?.aborted) throw new AbortError("writeRegion was aborted", { cause: signal.reason });
-      const receipts = await writeChunkGroup({ array, parts: parts.map((p) => ({ ...p, source: viewOf(source, p) })) }, signal);
+      const group = { array, parts: parts.map((p) => ({ ...p, source: viewOf(source, p) })) };
+      const receipts = await runInline({ task: writeChunks.name, index: index++, plan, signal }, () => writeChunkGroup(group, signal));
       results.push(receipts);
       progress(receipts.length);
     }
