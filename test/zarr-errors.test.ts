@@ -146,6 +146,10 @@ describe("zarr bad input: arrays and metadata", () => {
     expect(e.codec).toBe("numcodecs.lzma");
     expect(e.message).toContain("registerCodec");
   });
+  it("a handle edited to name an unknown codec is refused before any chunk is written", async () => {
+    const edited = { ...array, codecs: [...array.codecs, { name: "made-up", configuration: {} }] };
+    expect((await refused(() => writeRegion(edited, null, new Float32Array(6000)), isUnknownCodecError)).codec).toBe("made-up");
+  });
   it("create refuses bad options, naming each", async () => {
     const base = { shape: [10, 10], chunks: [5, 5], dtype: "float32" } as const;
     expect((await refused(() => create(dir.path, "new", { ...base, shape: [10, -3] }), isMetadataError)).field).toBe("shape");

@@ -14,6 +14,7 @@ import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.
 import { readChunkGroup, type ReadTarget } from "./chunk-read.js";
 import { dtypeOfTypedArray, typedArrayFor, type TypedArray } from "./dtype.js";
 import { DataMismatchError } from "./errors.js";
+import { checkCodecs } from "./codecs/pipeline.js";
 import { checkArrayHandle } from "./handle-check.js";
 import { runInline } from "./inline.js";
 import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
@@ -46,6 +47,7 @@ export async function read(array: ZarrArray, selection?: Selection | null, optio
   const onProgress = checkProgress<Progress>("read", options.onProgress);
   const sel = normalizeSelection(selection, array.shape, "selection");
   checkOut(array, sel, options.out);
+  await checkCodecs(array);
   const total = countChunks(array, sel);
   const plan = getPlan();
   const inline = plan.capabilities.inProcess || runsInline(array, total);

@@ -13,6 +13,7 @@ import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.
 import { writeChunkGroup, type ChunkReceipt } from "./chunk-write.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
+import { checkCodecs } from "./codecs/pipeline.js";
 import { checkArrayHandle } from "./handle-check.js";
 import { runInline } from "./inline.js";
 import { cStrides, copyBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
@@ -68,6 +69,8 @@ export async function writeRegion(
   const sel = normalizeSelection(region, array.shape, "region");
   const source = toSourceView(array, sel, data);
   if (options.independent) checkAlignment(array, sel);
+  // A handle may have been edited or rebuilt from JSON: its codecs are checked here, not by the first task.
+  await checkCodecs(array);
   const store = await openStore(array.store);
   if (store.set === undefined || store.delete === undefined) throw new ReadOnlyStoreError(array.store.url);
   signal?.throwIfAborted();
