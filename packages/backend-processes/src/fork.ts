@@ -3,9 +3,11 @@
  * the caller's own use of node:cluster.
  */
 import cluster, { type ClusterSettings, type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
 import { PlanError } from "@parazarr/core/backend";
 
-const WORKER_ENTRY = new URL("./worker.js", import.meta.url).pathname;
+// fileURLToPath, not `.pathname`: an install path with a space arrives as %20.
+const WORKER_ENTRY = fileURLToPath(new URL("./worker.js", import.meta.url));
 
 export interface ForkSpec {
   readonly execArgv: readonly string[];
