@@ -22,7 +22,7 @@ process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
 const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("./fixtures/zarr-interop.py", import.meta.url));
 
-function python(command: "write" | "dump", root: string, dumps: string, payload: unknown): void {
+function python(command: "write" | "dump" | "xarray", root: string, dumps: string, payload: unknown): void {
   execFileSync(PYTHON, [SCRIPT, command, root, dumps, JSON.stringify(payload)], { stdio: ["ignore", "ignore", "pipe"] });
 }
 
@@ -167,6 +167,34 @@ describe("zarr interop: v2 arrays written by parazarr, read by zarr-python", () 
       if (spec.fillValue !== undefined) expect(meta.fill_value).toBe("NaN");
     });
   }
+});
+
+describe("zarr interop: xarray opens a v2 archive parazarr built", () => {
+  it("finds dimensions, coordinates, data and attributes through the consolidated metadata", async () => {
+    const root = temp("xarray");
+    const dumps = temp("xarray-dumps");
+    const common = { zarrFormat: 2 as const, codec: "zstd" as const };
+    const time = await create(root, "archive/time", { ...common, shape: [10], chunks: [10], dtype: "int32", dimensionNames: ["time"], attributes: { units: "days since 2000-01-01" } });
+    const lat = await create(root, "archive/lat", { ...common, shape: [7], chunks: [7], dtype: "float64", dimensionNames: ["lat"] });
+    const temperature = await create(root, "archive/temperature", {
+      ...common, shape: [10, 7, 9], chunks: [4, 4, 4], dtype: "float32", fillValue: Number.NaN,
+      dimensionNames: ["time", "lat", "lon"], attributes: { units: "K", long_name: "air temperature" },
+    });
+    await writeRegion(time, null, Int32Array.from({ length: 10 }, (_, i) => i * 31));
+    await writeRegion(lat, null, Float64Array.from({ length: 7 }, (_, i) => -30 + i * 10));
+    const values = pattern("float32", 630, 9) as Float32Array;
+    await writeRegion(temperature, [[0, 8], null, null], values.subarray(0, 8 * 63));
+    python("xarray", root, dumps, "archive");
+
+    const summary = JSON.parse(readFileSync(join(dumps, "xr_summary.json"), "utf8"));
+    expect(summary.dims).toEqual({ time: 10, lat: 7, lon: 9 });
+    expect(summary.variables.temperature).toMatchObject({ dims: ["time", "lat", "lon"], dtype: "<f4", attrs: { units: "K", long_name: "air temperature" } });
+    expect(summary.variables.time).toMatchObject({ dims: ["time"], attrs: { units: "days since 2000-01-01" } });
+    const expected = Float32Array.from(values);
+    expected.fill(Number.NaN, 8 * 63);
+    expect(readFileSync(join(dumps, "xr_temperature.bin")).equals(bytesOf(expected))).toBe(true);
+    expect(Array.from(new Float64Array(new Uint8Array(readFileSync(join(dumps, "xr_lat.bin"))).buffer))).toEqual([-30, -20, -10, 0, 10, 20, 30]);
+  });
 });
 
 describe("zarr interop: v3 with zarrita", () => {
