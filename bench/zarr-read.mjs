@@ -15,6 +15,7 @@ const [mode, codec, runsText] = process.argv.slice(2);
 if (mode === "--prepare") await prepare(codec);
 else if (mode === "--zarrita") await timeZarrita(codec, Number(runsText));
 else if (mode === "--parazarr") await timeParazarr(codec, Number(runsText));
+else if (mode === "--pool") await timePool(codec, Number(runsText));
 else await main(Number(mode ?? 2));
 
 async function main(runs) {
@@ -23,10 +24,13 @@ async function main(runs) {
     if (!exists(storePath(name))) await runChild(SELF, ["--prepare", name]);
     const zarrita = await runChild(SELF, ["--zarrita", name, String(runs)]);
     const ours = await runChild(SELF, ["--parazarr", name, String(runs)]);
+    const pool = await runChild(SELF, ["--pool", name, String(runs)]);
+    const rate = (ms) => `${(BYTES / MB / (ms / 1000)).toFixed(0)} MB/s`;
     console.log(
-      `${name.padEnd(6)} zarrita get ${(BYTES / MB / (zarrita.ms / 1000)).toFixed(0)} MB/s (peak RSS ${zarrita.rss} MB) | ` +
-        `parazarr threads(2) ${(BYTES / MB / (ours.ms / 1000)).toFixed(0)} MB/s (peak RSS ${ours.rss} MB, ${(ours.rss / (BYTES / 2 ** 20)).toFixed(2)}× data) | ` +
-        `speed-up ${(zarrita.ms / ours.ms).toFixed(2)}× | same data: ${ours.checksum === zarrita.checksum}`,
+      `${name.padEnd(6)} zarrita get ${rate(zarrita.ms)} (peak RSS ${zarrita.rss} MB) | ` +
+        `parazarr threads(2) ${rate(ours.ms)} (peak RSS ${ours.rss} MB, ${(ours.rss / (BYTES / 2 ** 20)).toFixed(2)}× data) | ` +
+        `speed-up ${(zarrita.ms / ours.ms).toFixed(2)}× | bare 2-thread pool ${rate(pool.ms)}, ${(zarrita.ms / pool.ms).toFixed(2)}× zarrita; parazarr at ${(pool.ms / ours.ms).toFixed(2)} of it | ` +
+        `same data: ${ours.checksum === zarrita.checksum && pool.checksum === zarrita.checksum}`,
     );
   }
 }
@@ -67,6 +71,19 @@ async function timeZarrita(name, runs) {
     if (r === 0) rss = peakRssMB();
   }
   console.log(JSON.stringify({ ms: best, rss, checksum }));
+}
+
+async function timePool(name, runs) {
+  const { poolRead } = await import("./zarr-pool.mjs");
+  let best = Infinity;
+  let checksum = "";
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    const data = await poolRead(storePath(name), name, DEPTH);
+    best = Math.min(best, performance.now() - t);
+    checksum = fingerprint(data);
+  }
+  console.log(JSON.stringify({ ms: best, rss: peakRssMB(), checksum }));
 }
 
 async function timeParazarr(name, runs) {
