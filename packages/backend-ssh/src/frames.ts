@@ -1,25 +1,137 @@
 /**
- * Framing for the agent's stdin/stdout: an 8-byte header (the magic "PZF1"
- * and a uint32 big-endian length), then the message as `v8.serialize`
- * bytes. v8's format keeps typed arrays, Maps, Dates and BigInts as they
- * are, so binary payloads cross at their own size (no base64), and the
- * magic makes stray output on the agent's stdout (a task's console.log
- * that escaped) a clear error instead of a garbage length.
+ * Framing for the agent's stdin/stdout. A frame is a 16-byte header (the
+ * magic "PZF2", the body length, the metadata length, 0), then the body:
+ * the message as `v8.serialize` bytes, then every large typed array of the
+ * message as raw bytes, each starting on an 8-byte boundary.
+ *
+ * Why not plain `v8.serialize`: it copies every typed array into its
+ * output, and `v8.deserialize` copies it out again unless it happens to be
+ * aligned — two extra passes over every chunk a read sends back. Here a
+ * large typed array is written to the stream from its own memory and read
+ * back as a view of the received frame: no copy on either side beyond the
+ * transport's own. Small ones stay inline, where a copy is cheaper than a
+ * separate write. The magic makes stray output on the agent's stdout (a
+ * task's console.log that escaped) a clear error instead of a garbage length.
  *
  * Shared by the agent and the coordinator; imports nothing from either.
  */
-import { deserialize, serialize } from "node:v8";
+import { DefaultDeserializer, DefaultSerializer } from "node:v8";
 
-const MAGIC = 0x505a4631; // "PZF1"
-const HEADER_BYTES = 8;
+const MAGIC = 0x505a4632; // "PZF2"
+const HEADER_BYTES = 16;
+const ALIGN = 8;
+/** Typed arrays at least this large travel as attachments; smaller ones inline. */
+const ATTACH_MIN_BYTES = 16 * 1024;
+/** Small pieces are joined before writing: each write may become its own SSH packet. */
+const JOIN_BELOW_BYTES = 64 * 1024;
 
-/** Encodes one message as a header and a body, written back to back. */
-export function encodeFrame(message: unknown): [Buffer, Buffer] {
-  const body = serialize(message);
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
+type ViewConstructor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayBufferView; BYTES_PER_ELEMENT?: number };
+
+// Our own table (Node's is internal); index 0 means "inline, Node's own encoding".
+const VIEW_TYPES: ViewConstructor[] = [
+  Uint8Array, Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView, Buffer as unknown as ViewConstructor,
+];
+const INLINE = 0;
+
+const padding = (length: number) => (ALIGN - (length % ALIGN)) % ALIGN;
+const ZEROS = Buffer.alloc(ALIGN);
+
+// Node documents these hooks (v8.Serializer#_writeHostObject, Deserializer#_readHostObject,
+// which DefaultSerializer uses for every typed array); @types/node 20 does not declare them.
+const SerializerWithHooks = DefaultSerializer as unknown as new () => DefaultSerializer & {
+  _writeHostObject(view: NodeJS.TypedArray | DataView): void;
+};
+const DeserializerWithHooks = DefaultDeserializer as unknown as new (buffer: Buffer) => DefaultDeserializer & {
+  _readHostObject(): unknown;
+};
+
+class AttachingSerializer extends SerializerWithHooks {
+  readonly attachments: Uint8Array[] = [];
+
+  override _writeHostObject(view: NodeJS.TypedArray | DataView): void {
+    const type = VIEW_TYPES.indexOf(view.constructor as ViewConstructor);
+    if (view.byteLength < ATTACH_MIN_BYTES || type < 0) {
+      this.writeUint32(INLINE);
+      super._writeHostObject(view);
+      return;
+    }
+    this.writeUint32(type + 1);
+    this.writeUint32(view.byteLength);
+    this.attachments.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  }
+}
+
+class AttachedDeserializer extends DeserializerWithHooks {
+  #cursor: number;
+
+  constructor(
+    meta: Buffer,
+    private readonly body: Buffer,
+    attachmentsStart: number,
+  ) {
+    super(meta);
+    this.#cursor = attachmentsStart;
+  }
+
+  override _readHostObject(): unknown {
+    const tag = this.readUint32();
+    if (tag === INLINE) return super._readHostObject();
+    const ctor = VIEW_TYPES[tag - 1];
+    if (ctor === undefined) throw new FrameError(`frame holds an unknown typed array type ${tag}`);
+    const byteLength = this.readUint32();
+    const start = this.#cursor;
+    this.#cursor += byteLength + padding(byteLength);
+    if (this.#cursor > this.body.length + padding(byteLength)) throw new FrameError("frame attachment runs past the frame");
+    const size = ctor.BYTES_PER_ELEMENT ?? 1;
+    let bytes = this.body.subarray(start, start + byteLength);
+    // A body that arrived inside one larger packet may sit unaligned: copy then.
+    if (bytes.byteOffset % size !== 0) bytes = Buffer.from(bytes);
+    return new ctor(bytes.buffer, bytes.byteOffset, byteLength / size);
+  }
+}
+
+/**
+ * Encodes one message as the buffers to write, in order. Large typed arrays
+ * are written from their own memory: they must not change until written.
+ */
+export function encodeFrame(message: unknown): Buffer[] {
+  const serializer = new AttachingSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(message);
+  const meta = serializer.releaseBuffer();
+  const pieces: Array<Buffer | Uint8Array> = [meta, ZEROS.subarray(0, padding(meta.length))];
+  let bodyLength = meta.length + padding(meta.length);
+  for (const attachment of serializer.attachments) {
+    pieces.push(attachment, ZEROS.subarray(0, padding(attachment.length)));
+    bodyLength += attachment.length + padding(attachment.length);
+  }
+  if (bodyLength > 0xffff_ffff) throw new FrameError(`a message of ${bodyLength} bytes is too large for one frame (4 GiB at most)`);
+  const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt32BE(MAGIC, 0);
-  header.writeUInt32BE(body.length, 4);
-  return [header, body];
+  header.writeUInt32BE(bodyLength, 4);
+  header.writeUInt32BE(meta.length, 8);
+  return joinSmall([header, ...pieces]);
+}
+
+function joinSmall(pieces: Array<Buffer | Uint8Array>): Buffer[] {
+  const out: Buffer[] = [];
+  let small: Array<Buffer | Uint8Array> = [];
+  const flush = () => {
+    if (small.length > 0) out.push(Buffer.concat(small));
+    small = [];
+  };
+  for (const piece of pieces) {
+    if (piece.length === 0) continue;
+    if (piece.length < JOIN_BELOW_BYTES) {
+      small.push(piece);
+      continue;
+    }
+    flush();
+    out.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+  }
+  flush();
+  return out;
 }
 
 export class FrameError extends Error {
@@ -33,12 +145,12 @@ export class FrameError extends Error {
 /**
  * Reassembles frames from stream chunks. Chunks are kept as they arrive and
  * joined once a frame is complete, so a 64 MiB frame costs one copy, not
- * one per chunk.
+ * one per chunk, and its attachments are aligned views of that copy.
  */
 export class FrameDecoder {
   #chunks: Buffer[] = [];
   #buffered = 0;
-  #bodyLength: number | undefined;
+  #header: { body: number; meta: number } | undefined;
 
   /** Adds a chunk; returns every message it completed, in order. */
   push(chunk: Buffer): unknown[] {
@@ -46,36 +158,42 @@ export class FrameDecoder {
     this.#buffered += chunk.length;
     const messages: unknown[] = [];
     for (;;) {
-      if (this.#bodyLength === undefined) {
+      if (this.#header === undefined) {
         if (this.#buffered < HEADER_BYTES) break;
         const header = this.#take(HEADER_BYTES);
         if (header.readUInt32BE(0) !== MAGIC) {
-          const text = JSON.stringify(header.toString("latin1"));
+          const text = JSON.stringify(header.subarray(0, 8).toString("latin1"));
           throw new FrameError(`the agent's output is not a parazarr frame (starts with ${text}): something wrote to its stdout`);
         }
-        this.#bodyLength = header.readUInt32BE(4);
+        this.#header = { body: header.readUInt32BE(4), meta: header.readUInt32BE(8) };
       }
-      if (this.#buffered < this.#bodyLength) break;
-      const body = this.#take(this.#bodyLength);
-      this.#bodyLength = undefined;
-      messages.push(deserialize(body));
+      if (this.#buffered < this.#header.body) break;
+      const body = this.#take(this.#header.body);
+      const metaLength = this.#header.meta;
+      this.#header = undefined;
+      const deserializer = new AttachedDeserializer(body.subarray(0, metaLength), body, metaLength + padding(metaLength));
+      deserializer.readHeader();
+      messages.push(deserializer.readValue());
     }
     return messages;
   }
 
+  /** The next `length` bytes; joined (a fresh, aligned buffer) only when they span chunks. */
   #take(length: number): Buffer {
-    const first = this.#chunks[0];
-    let out: Buffer;
-    if (first !== undefined && first.length >= length) {
-      out = first.subarray(0, length);
-      if (first.length === length) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(length);
-    } else {
-      const joined = Buffer.concat(this.#chunks, this.#buffered);
-      out = joined.subarray(0, length);
-      this.#chunks = joined.length > length ? [joined.subarray(length)] : [];
+    const parts: Buffer[] = [];
+    for (let need = length; need > 0; ) {
+      const chunk = this.#chunks[0] as Buffer;
+      if (chunk.length <= need) {
+        parts.push(chunk);
+        this.#chunks.shift();
+        need -= chunk.length;
+      } else {
+        parts.push(chunk.subarray(0, need));
+        this.#chunks[0] = chunk.subarray(need);
+        need = 0;
+      }
     }
     this.#buffered -= length;
-    return out;
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
   }
 }

@@ -47,14 +47,13 @@ export class AgentChannel {
    * looks for) when a value cannot be serialized: v8 throws a plain Error.
    */
   send(message: ToWorker): void {
-    let frame: [Buffer, Buffer];
+    let frame: Buffer[];
     try {
       frame = encodeFrame(message);
     } catch (error) {
       throw Object.assign(new Error((error as Error).message), { name: "DataCloneError" });
     }
-    this.channel.write(frame[0]);
-    this.channel.write(frame[1]);
+    for (const piece of frame) this.channel.write(piece);
   }
 
   /** Asks the agent to stop and waits (bounded) for its channel to close. */

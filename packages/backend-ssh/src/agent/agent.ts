@@ -13,7 +13,7 @@ import { FrameDecoder, encodeFrame } from "../frames.js";
 import { WorkerPool } from "./worker-pool.js";
 
 function write(message: FromAgent): void {
-  let frame: [Buffer, Buffer];
+  let frame: Buffer[];
   try {
     frame = encodeFrame(message);
   } catch (error) {
@@ -24,8 +24,8 @@ function write(message: FromAgent): void {
     const outcomes = message.outcomes.map((o) => ({ type: "error" as const, index: o.index, error: wire, workMs: o.workMs }));
     frame = encodeFrame({ ...message, outcomes });
   }
-  process.stdout.write(frame[0]);
-  process.stdout.write(frame[1]);
+  // Results were handed over by their worker thread: nothing else touches them while they are written.
+  for (const piece of frame) process.stdout.write(piece);
 }
 
 export async function runAgent(entry: URL): Promise<void> {

@@ -10,13 +10,22 @@ import { collectTransferables, type BatchMessage, type FromWorker } from "@paraz
 import type { FromAgent } from "../agent-protocol.js";
 import type { WorkerThreadData } from "./worker-thread.js";
 
+/** How long a cancelled task may take to notice its signal before its thread is ended. */
+const CANCEL_GRACE_MS = 2_000;
+
+interface Cancelling {
+  /** The empty batch sent after the cancel: its answer means the thread is free. */
+  readonly fenceId: number;
+  readonly timer: NodeJS.Timeout;
+}
+
 interface Slot {
   readonly name: string;
   worker: Worker;
   ready: boolean;
   running: BatchMessage | undefined;
-  /** Set when we terminated the thread to cancel its batch: its exit is not a loss. */
-  cancelled: boolean;
+  /** Set while the running batch is being cancelled: its answer is dropped, its exit is no loss. */
+  cancelling: Cancelling | undefined;
   lastError: string | undefined;
 }
 
@@ -24,6 +33,10 @@ export class WorkerPool {
   readonly #slots: Slot[] = [];
   readonly #queue: BatchMessage[] = [];
   #stopping = false;
+  #lastAssigned = -1;
+  #started = false;
+  // Fence ids are negative: the coordinator's batch ids are positive.
+  #nextFenceId = -1;
   #startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -35,7 +48,7 @@ export class WorkerPool {
   start(count: number, host: string): Promise<void> {
     const started = new Promise<void>((resolve, reject) => (this.#startup = { resolve, reject }));
     for (let i = 1; i <= count; i++) {
-      const slot: Slot = { name: `${host} worker ${i}`, worker: undefined as never, ready: false, running: undefined, cancelled: false, lastError: undefined };
+      const slot: Slot = { name: `${host} worker ${i}`, worker: undefined as never, ready: false, running: undefined, cancelling: undefined, lastError: undefined };
       this.#slots.push(slot);
       this.#spawn(slot);
     }
@@ -48,24 +61,30 @@ export class WorkerPool {
   }
 
   /**
-   * A queued batch is dropped; a running one is stopped by ending its
-   * thread (a fresh one takes its place). core's serveWorker says nothing
-   * about an aborted batch, so only ending the thread tells us when the
-   * thread is free again — and it stops the task for sure.
+   * A queued batch is dropped. A running one is told through core's cancel
+   * message (its task's signal fires), then followed by an empty "fence"
+   * batch: core's serveWorker runs batches in order and says nothing about
+   * an aborted one, so the fence's answer is what says the thread is free
+   * again — and it stays warm (loaded modules, open store connections).
+   * A task that ignores its signal past the grace period has its thread
+   * ended, and a fresh thread takes its place.
    */
   cancel(batchId: number): void {
     const queued = this.#queue.findIndex((b) => b.batchId === batchId);
     if (queued >= 0) this.#queue.splice(queued, 1);
     const slot = this.#slots.find((s) => s.running?.batchId === batchId);
-    if (slot !== undefined && !slot.cancelled) {
-      slot.cancelled = true;
-      void slot.worker.terminate();
-    }
+    if (slot === undefined || slot.running === undefined || slot.cancelling !== undefined) return;
+    const fenceId = this.#nextFenceId--;
+    const timer = setTimeout(() => void slot.worker.terminate(), CANCEL_GRACE_MS);
+    slot.cancelling = { fenceId, timer };
+    slot.worker.postMessage({ type: "cancel", batchId });
+    slot.worker.postMessage({ type: "batch", batchId: fenceId, task: slot.running.task, items: [] } satisfies BatchMessage);
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#queue.length = 0;
+    for (const slot of this.#slots) clearTimeout(slot.cancelling?.timer);
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 
@@ -77,7 +96,7 @@ export class WorkerPool {
     worker.stdout.pipe(process.stderr);
     slot.worker = worker;
     slot.ready = false;
-    slot.cancelled = false;
+    slot.cancelling = undefined;
     slot.lastError = undefined;
     worker.on("message", (message: FromWorker) => this.#onMessage(slot, message));
     worker.on("error", (error) => (slot.lastError = `${error.name}: ${error.message}`));
@@ -90,12 +109,22 @@ export class WorkerPool {
     match(message)
       .with({ type: "ready" }, () => {
         slot.ready = true;
-        if (this.#slots.every((s) => s.ready)) this.#startup?.resolve();
+        if (!this.#started && this.#slots.every((s) => s.ready)) {
+          this.#started = true;
+          this.#startup?.resolve();
+        }
         this.#pump();
       })
       .with({ type: "batch-result" }, (result) => {
-        if (slot.running?.batchId === result.batchId) slot.running = undefined;
-        if (!slot.cancelled) this.send(result);
+        const cancelling = slot.cancelling;
+        if (cancelling === undefined) {
+          if (slot.running?.batchId === result.batchId) slot.running = undefined;
+          this.send(result);
+        } else if (result.batchId === cancelling.fenceId) {
+          clearTimeout(cancelling.timer);
+          slot.cancelling = undefined;
+          slot.running = undefined;
+        } // else: the cancelled batch finished before it saw the cancel; nobody waits for it
         this.#pump();
       })
       .with({ type: "fatal" }, (fatal) => this.send(fatal))
@@ -104,27 +133,39 @@ export class WorkerPool {
 
   #onExit(slot: Slot, code: number): void {
     const running = slot.running;
+    const cancelled = slot.cancelling !== undefined;
+    clearTimeout(slot.cancelling?.timer);
     slot.running = undefined;
     if (this.#stopping) return;
-    if (!slot.ready && !slot.cancelled) {
-      // A thread that cannot start is not respawned in a loop: the agent fails.
-      this.#startup?.reject(new Error(`${slot.name} exited with code ${code} while starting${slot.lastError ? `: ${slot.lastError}` : ""}`));
+    if (!slot.ready) {
+      // A thread that cannot start is not respawned in a loop: the agent
+      // fails (at start-up), or says it cannot go on (a replacement thread).
+      const error = new Error(`${slot.name} exited with code ${code} while starting${slot.lastError ? `: ${slot.lastError}` : ""}`);
+      if (this.#started) this.send({ type: "fatal", error: { name: error.name, message: error.message, fields: {} } });
+      else this.#startup?.reject(error);
       return;
     }
-    if (running !== undefined && !slot.cancelled) {
+    if (running !== undefined && !cancelled) {
       const reason = slot.lastError ? `its thread died: ${slot.lastError}` : `its thread exited with code ${code}`;
       this.send({ type: "worker-lost", batchId: running.batchId, worker: slot.name, reason, exitCode: code });
     }
     this.#spawn(slot);
   }
 
+  /** Free threads take batches in turn (round robin), so every thread stays warm and gets its share. */
   #pump(): void {
-    for (const slot of this.#slots) {
-      if (!slot.ready || slot.running !== undefined || slot.cancelled) continue;
+    const count = this.#slots.length;
+    const start = this.#lastAssigned;
+    for (let step = 1; step <= count; step++) {
+      const index = (start + step) % count;
+      const slot = this.#slots[index] as Slot;
+      if (!slot.ready || slot.running !== undefined) continue;
       const batch = this.#queue.shift();
       if (batch === undefined) return;
       slot.running = batch;
-      // Inputs were just deserialized from a frame: nobody else holds them, move them.
+      this.#lastAssigned = index;
+      // Inputs that own their whole buffer are ours alone (just decoded): move them.
+      // Views of the received frame are copied (collectTransferables skips them).
       const transfer = batch.items.flatMap((item) => collectTransferables(item.input));
       slot.worker.postMessage(batch, transfer);
     }
