@@ -59,6 +59,11 @@ export interface ResolvedOptions {
 }
 
 const WHERE = "ssh(options)";
+
+/** `~/…` paths on this machine (a shell would expand them; readFile does not). */
+export function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+}
 const KNOWN = new Set([
   "hosts", "privateKey", "passphrase", "agent", "knownHosts", "hostKeys", "verifyHostKeys", "workersPerHost",
   "node", "remoteDir", "connectTimeoutMs", "keepaliveIntervalMs", "requireAllHosts",
@@ -132,7 +137,7 @@ export function resolveOptions(options: SshOptions): ResolvedOptions {
     privateKey,
     passphrase,
     agent: agent || undefined,
-    knownHosts: { path: knownHosts ?? join(homedir(), ".ssh", "known_hosts"), explicit: knownHosts !== undefined },
+    knownHosts: { path: knownHosts !== undefined ? expandHome(knownHosts) : join(homedir(), ".ssh", "known_hosts"), explicit: knownHosts !== undefined },
     hostKeys: resolveHostKeys(options.hostKeys),
     verifyHostKeys: verifyHostKeys ?? true,
     workersPerHost: workersPerHost === undefined ? undefined : checkCount(WHERE, "workersPerHost", workersPerHost, 1),

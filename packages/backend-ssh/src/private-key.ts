@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { PlanError } from "@parazarr/core/backend";
-import type { ResolvedOptions } from "./options.js";
+import { expandHome, type ResolvedOptions } from "./options.js";
 
 type Ssh2 = typeof import("ssh2");
 
@@ -28,7 +28,7 @@ export async function loadPrivateKey(options: ResolvedOptions, ssh2: Ssh2): Prom
   } else {
     describe = given;
     try {
-      key = await readFile(given);
+      key = await readFile(expandHome(given));
     } catch (error) {
       throw new PlanError(`ssh(options): privateKey ${given} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, "privateKey", given);
     }

@@ -90,6 +90,35 @@ describe("ssh: a host lost mid-map", () => {
     expect(await map(slowSquare, range(20))).toEqual(range(20).map((x) => x * x));
   });
 
+  it("drops a host that goes silent once its keepalive times out", async () => {
+    const plan = ssh(sshOptions(servers, { workersPerHost: 2, keepaliveIntervalMs: 250 }));
+    await setPlan(plan);
+    const victim = servers.hosts[0]!;
+    const { session, agent } = await sessionOf(victim);
+    warnings.length = 0;
+    let frozen = false;
+    try {
+      const results = await map(slowSquare, range(300), {
+        batchSize: 2,
+        onProgress: ({ done }) => {
+          if (!frozen && done >= 40) {
+            frozen = true;
+            // Stopped, not killed: the TCP connection stays open but nothing answers.
+            process.kill(session, "SIGSTOP");
+          }
+        },
+      });
+      expect(frozen).toBe(true);
+      expect(results).toEqual(range(300).map((x) => x * x));
+      const lost = warnings.find((w) => (w as { code?: string }).code === "PARAZARR_SSH_HOST_LOST");
+      expect(lost?.message).toContain(victim);
+      expect(lost?.message).toMatch(/keepalive/i);
+    } finally {
+      if (frozen) process.kill(session, "SIGKILL");
+    }
+    expect(await gone(agent)).toBe(true);
+  });
+
   it("writes every chunk of a writeRegion, once per chunk in the receipt, byte-identical to sequential()", async () => {
     const shape = [600, 600];
     const chunks = [30, 30]; // 400 chunks
