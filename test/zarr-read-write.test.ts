@@ -139,6 +139,15 @@ describe("zarr writeRegion", () => {
     expect(back[5 * 50 + 49]).toBe(1000 + 49 * 6 + 5);
   });
 
+  it("writes a whole chunk given as a view into a larger buffer (only the view's elements are stored)", async () => {
+    const target = await create(dir.path, "views", { shape: [8, 8], chunks: [4, 8], dtype: "int32", codec: "zstd" });
+    const big = Int32Array.from({ length: 100 }, (_, i) => i);
+    await writeRegion(target, [[4, 8], null], big.subarray(10, 42));
+    expect(Array.from((await read(target, [[4, 8], null])).data as Int32Array)).toEqual(Array.from(big.subarray(10, 42)));
+    await writeRegion(target, [[0, 4], null], { data: big.subarray(50, 82), shape: [4, 8] });
+    expect(Array.from((await read(target, [[0, 4], null])).data as Int32Array)).toEqual(Array.from(big.subarray(50, 82)));
+  });
+
   it("read-modify-writes partly covered chunks, keeping their other elements", async () => {
     const target = await create(dir.path, "patch", { shape: [20, 20], chunks: [8, 8], dtype: "float64", codec: "blosc" });
     await writeRegion(target, null, new Float64Array(400).fill(1));

@@ -43,9 +43,11 @@ export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): 
     for (const part of group.parts) {
       signal?.throwIfAborted();
       const key = chunkKey(array, part.coords);
-      const chunk = part.whole ? filledChunk(array) : await currentChunk(array, await store.get(key), pipeline);
-      const offset = flatIndex(part.chunkStart, chunk.stride);
-      copyBlock(part.source, { data: chunk.data, offset, stride: chunk.stride }, part.count);
+      let chunk = asWholeChunk(array, part);
+      if (chunk === undefined) {
+        chunk = part.whole ? filledChunk(array) : await currentChunk(array, await store.get(key), pipeline);
+        copyBlock(part.source, { data: chunk.data, offset: flatIndex(part.chunkStart, chunk.stride), stride: chunk.stride }, part.count);
+      }
       if (isAll(chunk.data, array.fillValue)) {
         // zarr-python's default: a chunk of nothing but fill value is not stored.
         storing.push(store.delete!(key));
@@ -62,6 +64,25 @@ export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): 
   }
   await Promise.all(storing);
   return receipts;
+}
+
+/**
+ * The part's data itself when it already is the whole chunk, laid out as
+ * the chunk is stored (an interior chunk of a C-order array, sliced for its
+ * task): encoding reads it as it is, no copy. Codecs never write into their
+ * input (zarrita's big-endian bytes codec copies before swapping).
+ */
+function asWholeChunk(array: ZarrArray, part: WritePart): { data: TypedArray; stride: number[] } | undefined {
+  const { source } = part;
+  const size = product(array.chunks);
+  if (!part.whole || array.order !== "C" || source.offset !== 0 || source.data.length !== size) return undefined;
+  // zarrita's bytes codec encodes `data.buffer` whole: the data must own its buffer, not view a larger one.
+  if (source.data.byteOffset !== 0 || source.data.byteLength !== source.data.buffer.byteLength) return undefined;
+  if (part.count.some((n, d) => n !== array.chunks[d])) return undefined;
+  const stride = cStrides(array.chunks);
+  // A stride may differ only where the length is 1 (an index-selected dimension): it is never used there.
+  if (source.stride.some((s, d) => s !== stride[d] && array.chunks[d] !== 1)) return undefined;
+  return { data: source.data, stride };
 }
 
 /** A chunk in the array's own element order, so the transpose codec has nothing to do. */
