@@ -36,6 +36,7 @@ const INLINE = 0;
 
 const padding = (length: number) => (ALIGN - (length % ALIGN)) % ALIGN;
 const ZEROS = Buffer.alloc(ALIGN);
+const EMPTY = Buffer.alloc(0);
 
 // Node documents these hooks (v8.Serializer#_writeHostObject, Deserializer#_readHostObject,
 // which DefaultSerializer uses for every typed array); @types/node 20 does not declare them.
@@ -63,15 +64,11 @@ class AttachingSerializer extends SerializerWithHooks {
 }
 
 class AttachedDeserializer extends DeserializerWithHooks {
-  #cursor: number;
-
   constructor(
     meta: Buffer,
-    private readonly body: Buffer,
-    attachmentsStart: number,
+    private readonly takeAttachment: (byteLength: number) => Buffer,
   ) {
     super(meta);
-    this.#cursor = attachmentsStart;
   }
 
   override _readHostObject(): unknown {
@@ -80,12 +77,9 @@ class AttachedDeserializer extends DeserializerWithHooks {
     const ctor = VIEW_TYPES[tag - 1];
     if (ctor === undefined) throw new FrameError(`frame holds an unknown typed array type ${tag}`);
     const byteLength = this.readUint32();
-    const start = this.#cursor;
-    this.#cursor += byteLength + padding(byteLength);
-    if (this.#cursor > this.body.length + padding(byteLength)) throw new FrameError("frame attachment runs past the frame");
     const size = ctor.BYTES_PER_ELEMENT ?? 1;
-    let bytes = this.body.subarray(start, start + byteLength);
-    // A body that arrived inside one larger packet may sit unaligned: copy then.
+    let bytes = this.takeAttachment(byteLength);
+    // Bytes that arrived inside one packet may sit unaligned: copy them then.
     if (bytes.byteOffset % size !== 0) bytes = Buffer.from(bytes);
     return new ctor(bytes.buffer, bytes.byteOffset, byteLength / size);
   }
@@ -143,9 +137,9 @@ export class FrameError extends Error {
 }
 
 /**
- * Reassembles frames from stream chunks. Chunks are kept as they arrive and
- * joined once a frame is complete, so a 64 MiB frame costs one copy, not
- * one per chunk, and its attachments are aligned views of that copy.
+ * Reassembles frames from stream chunks. Chunks are kept as they arrive
+ * and joined once a frame is complete, so a 64 MiB frame costs one copy,
+ * not one per chunk.
  */
 export class FrameDecoder {
   #chunks: Buffer[] = [];
@@ -168,18 +162,40 @@ export class FrameDecoder {
         this.#header = { body: header.readUInt32BE(4), meta: header.readUInt32BE(8) };
       }
       if (this.#buffered < this.#header.body) break;
-      const body = this.#take(this.#header.body);
-      const metaLength = this.#header.meta;
+      messages.push(this.#decodeBody(this.#header));
       this.#header = undefined;
-      const deserializer = new AttachedDeserializer(body.subarray(0, metaLength), body, metaLength + padding(metaLength));
-      deserializer.readHeader();
-      messages.push(deserializer.readValue());
     }
     return messages;
   }
 
+  /**
+   * Each attachment is taken from the chunks on its own: one that spans
+   * chunks is joined into a buffer of its own (aligned, and transferable to
+   * a worker thread without a copy; freed on its own once dropped).
+   */
+  #decodeBody(header: { body: number; meta: number }): unknown {
+    let consumed = 0;
+    const take = (length: number) => {
+      consumed += length;
+      if (consumed > header.body) throw new FrameError("a frame's contents run past its length");
+      return this.#take(length);
+    };
+    const meta = take(header.meta);
+    take(padding(header.meta));
+    const deserializer = new AttachedDeserializer(meta, (byteLength) => {
+      const bytes = take(byteLength);
+      take(padding(byteLength));
+      return bytes;
+    });
+    deserializer.readHeader();
+    const message = deserializer.readValue();
+    if (consumed !== header.body) throw new FrameError("a frame's contents do not add up to its length");
+    return message;
+  }
+
   /** The next `length` bytes; joined (a fresh, aligned buffer) only when they span chunks. */
   #take(length: number): Buffer {
+    if (length === 0) return EMPTY;
     const parts: Buffer[] = [];
     for (let need = length; need > 0; ) {
       const chunk = this.#chunks[0] as Buffer;
