@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isAbortError, isPlanError, isWorkerCrashedError, map, setPlan, withPlan, type Plan } from "@parazarr/core";
 import { processes } from "@parazarr/backend-processes";
-import { echo, hog, napThenPid, spin, square, workerPid } from "./fixtures/tasks.mjs";
+import { echo, hog, napThenPid, nestedProcesses, spin, square, workerPid } from "./fixtures/tasks.mjs";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -187,6 +187,11 @@ describe("processes(2): data and cluster", () => {
     expect(back.error).toBeInstanceOf(RangeError);
     expect(back.error.message).toBe("out of range");
     expect((back.error.cause as Error).message).toBe("inner");
+  });
+
+  it("refuses, by name, to fork from inside one of its own workers", async () => {
+    const [said] = await map(nestedProcesses, [0]);
+    expect(said).toMatch(/^PlanError: processes\(\): this process is itself a cluster worker.*use threads\(\) inside a worker process$/);
   });
 
   it("leaves the caller's own cluster settings alone, with several plans at once", async () => {
