@@ -30,6 +30,10 @@ interface InFlightBatch {
 
 type Inputs = Iterator<unknown> | AsyncIterator<unknown>;
 
+// Unique across every map of the process: two maps can share a plan (and a
+// worker), and a backend must be able to tell their batches apart.
+let nextBatchId = 1;
+
 export class Scheduler<R> {
   readonly #wake = new Wake();
   readonly #sizer: BatchSizer;
@@ -40,7 +44,6 @@ export class Scheduler<R> {
   readonly #isolate: WorkItem[] = [];
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #maxInFlight: number;
-  #nextBatchId = 1;
   #nextIndex = 0;
   #inputsDone = false;
   #total: number | undefined;
@@ -143,7 +146,7 @@ export class Scheduler<R> {
   }
 
   #dispatch(items: WorkItem[]): void {
-    const batchId = this.#nextBatchId++;
+    const batchId = nextBatchId++;
     const controller = new AbortController();
     const pending = new Map(items.map((item) => [item.index, item]));
     this.#inFlight.set(batchId, { controller, pending });
