@@ -40,8 +40,32 @@ const REQUIRE_SHIM =
   'import { createRequire as __parazarrCreateRequire } from "node:module";\n' +
   "const require = __parazarrCreateRequire(import.meta.url);";
 
+type Esbuild = typeof import("esbuild");
+
+/**
+ * An optional dependency loaded with `await import("pkg")` (core's S3
+ * store loads @aws-sdk/client-s3 that way) may not be installed. esbuild
+ * would refuse the whole bundle; instead such an import is left as it is,
+ * so it fails on the host only if it runs — as it would here.
+ */
+const leaveMissingDynamicImports: import("esbuild").Plugin = {
+  name: "parazarr-leave-missing-dynamic-imports",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.pluginData === leaveMissingDynamicImports) return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: leaveMissingDynamicImports,
+      });
+      return resolved.errors.length > 0 ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
 async function bundleFile(entryPath: string, name: string): Promise<Bundle> {
-  const esbuild = await import("esbuild");
+  const esbuild: Esbuild = await import("esbuild");
   const result = await esbuild.build({
     entryPoints: [entryPath],
     bundle: true,
@@ -52,6 +76,7 @@ async function bundleFile(entryPath: string, name: string): Promise<Bundle> {
     logLevel: "silent",
     legalComments: "none",
     banner: { js: REQUIRE_SHIM },
+    plugins: [leaveMissingDynamicImports],
   });
   const output = result.outputFiles[0];
   if (output === undefined) throw new Error(`esbuild produced no output for ${entryPath}`);

@@ -143,6 +143,7 @@ export class FrameError extends Error {
  */
 export class FrameDecoder {
   #chunks: Buffer[] = [];
+  #head = 0;
   #buffered = 0;
   #header: { body: number; meta: number } | undefined;
 
@@ -198,16 +199,21 @@ export class FrameDecoder {
     if (length === 0) return EMPTY;
     const parts: Buffer[] = [];
     for (let need = length; need > 0; ) {
-      const chunk = this.#chunks[0] as Buffer;
+      const chunk = this.#chunks[this.#head] as Buffer;
       if (chunk.length <= need) {
         parts.push(chunk);
-        this.#chunks.shift();
+        this.#head++;
         need -= chunk.length;
       } else {
         parts.push(chunk.subarray(0, need));
-        this.#chunks[0] = chunk.subarray(need);
+        this.#chunks[this.#head] = chunk.subarray(need);
         need = 0;
       }
+    }
+    // A head index, not shift(): a 64 MiB frame arrives in thousands of chunks.
+    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
     }
     this.#buffered -= length;
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
