@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { PlanError } from "@parazarr/core/backend";
 import { knownHostsName, keysFor, type KnownKey } from "./known-hosts.js";
 import type { HostAddress } from "./host-address.js";
 import type { ResolvedOptions } from "./options.js";
@@ -30,7 +31,8 @@ export interface HostKeyCheck {
   readonly algorithms: string[] | undefined;
 }
 
-interface Expected {
+/** Keys from the hostKeys option: public keys, or fingerprints alone. */
+interface GivenKeys {
   keys: KnownKey[];
   fingerprints: string[];
   source: string;
@@ -40,7 +42,7 @@ const ALGORITHMS_FOR_TYPE: Record<string, string[]> = {
   "ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
 };
 
-function fromHostKeysOption(address: HostAddress, options: ResolvedOptions): Expected {
+function fromHostKeysOption(address: HostAddress, options: ResolvedOptions): GivenKeys {
   const names = [`${address.host}:${address.port}`, knownHostsName(address.host, address.port), address.host];
   const entries = [...new Set(names)].flatMap((name) => options.hostKeys[name] ?? []);
   const keys: KnownKey[] = [];
@@ -60,26 +62,38 @@ export async function readKnownHosts(options: ResolvedOptions): Promise<string> 
   try {
     return await readFile(options.knownHosts.path, "utf8");
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     // A missing default file just means no host is known yet; a named file must exist.
-    if (!options.knownHosts.explicit && (error as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw error;
+    if (!options.knownHosts.explicit && code === "ENOENT") return "";
+    throw new PlanError(`ssh(options): knownHosts ${options.knownHosts.path} cannot be read: ${code ?? (error as Error).message}`, "knownHosts");
   }
+}
+
+function whereListed(listed: number, given: GivenKeys, options: ResolvedOptions): string {
+  if (listed > 0) return options.knownHosts.path;
+  if (given.keys.length + given.fingerprints.length > 0) return given.source;
+  return `${options.knownHosts.path} or the hostKeys option`;
 }
 
 /** Builds the check for one host from the known_hosts text read once per start. */
 export function hostKeyCheck(address: HostAddress, options: ResolvedOptions, knownHostsText: string): HostKeyCheck {
+  const name = knownHostsName(address.host, address.port);
   const given = fromHostKeysOption(address, options);
-  const listed = keysFor(knownHostsText, knownHostsName(address.host, address.port));
-  const expected: Expected = {
-    keys: [...given.keys, ...listed],
-    fingerprints: given.fingerprints,
-    source: listed.length > 0 ? options.knownHosts.path : given.keys.length + given.fingerprints.length > 0 ? given.source : `${options.knownHosts.path} or the hostKeys option`,
-  };
-  const accepted = expected.keys.filter((k) => !k.revoked);
+  const listed = keysFor(knownHostsText, name);
+  const source = whereListed(listed.length, given, options);
+  const revoked = listed.filter((k) => k.revoked);
+  const accepted = [...given.keys, ...listed].filter((k) => !k.revoked);
+  const acceptedPrints = [...accepted.map((k) => `${k.type} ${fingerprint(k.blob)}`), ...given.fingerprints];
   const types = [...new Set(accepted.map((k) => k.type))];
+
+  const refuse = (message: string, print: string) => {
+    check.problem = { message, fingerprint: print };
+    return false;
+  };
   const check = {
     problem: undefined as HostKeyCheck["problem"],
-    algorithms: types.length > 0 && expected.fingerprints.length === 0 ? types.flatMap((t) => ALGORITHMS_FOR_TYPE[t] ?? [t]) : undefined,
+    // Only when every accepted key is known by type (a fingerprint says nothing of its type).
+    algorithms: types.length > 0 && given.fingerprints.length === 0 ? types.flatMap((t) => ALGORITHMS_FOR_TYPE[t] ?? [t]) : undefined,
     verify(blob: Buffer): boolean {
       const print = fingerprint(blob);
       const type = keyType(blob);
@@ -87,27 +101,22 @@ export function hostKeyCheck(address: HostAddress, options: ResolvedOptions, kno
         check.problem = { message: `host key not verified (verifyHostKeys: false): ${type} ${print}`, fingerprint: print };
         return true;
       }
-      if (expected.keys.some((k) => k.revoked && k.blob.equals(blob))) {
-        check.problem = { message: `host key ${type} ${print} is marked @revoked in ${options.knownHosts.path}`, fingerprint: print };
-        return false;
+      if (revoked.some((k) => k.blob.equals(blob))) {
+        return refuse(`host key ${type} ${print} is marked @revoked in ${options.knownHosts.path}`, print);
       }
-      if (accepted.some((k) => k.blob.equals(blob)) || expected.fingerprints.includes(print)) return true;
-      check.problem =
-        accepted.length + expected.fingerprints.length === 0
-          ? {
-              message:
-                `unknown host key ${type} ${print}: ${knownHostsName(address.host, address.port)} is not in ${expected.source}. ` +
-                `If this is the right host, add its key to known_hosts (ssh-keyscan -p ${address.port} ${address.host}) or to hostKeys`,
-              fingerprint: print,
-            }
-          : {
-              message:
-                `HOST KEY MISMATCH: the host presented ${type} ${print}, but ${expected.source} lists ` +
-                `${[...accepted.map((k) => `${k.type} ${fingerprint(k.blob)}`), ...expected.fingerprints].join(", ")}. ` +
-                `Someone may be intercepting the connection, or the host was reinstalled`,
-              fingerprint: print,
-            };
-      return false;
+      if (accepted.some((k) => k.blob.equals(blob)) || given.fingerprints.includes(print)) return true;
+      if (acceptedPrints.length === 0) {
+        return refuse(
+          `unknown host key ${type} ${print}: ${name} is not in ${source}. ` +
+            `If this is the right host, add its key to known_hosts (ssh-keyscan -p ${address.port} ${address.host}) or to hostKeys`,
+          print,
+        );
+      }
+      return refuse(
+        `HOST KEY MISMATCH: the host presented ${type} ${print}, but ${source} lists ${acceptedPrints.join(", ")}. ` +
+          "Someone may be intercepting the connection, or the host was reinstalled",
+        print,
+      );
     },
   };
   return check;

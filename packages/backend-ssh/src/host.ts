@@ -34,6 +34,7 @@ export class Host {
   readonly label: string;
   #lost: string | undefined;
   #closing = false;
+  #clientClosed = false;
   readonly #uploads = new Map<string, Promise<string>>();
   #onMessage: (host: Host, message: FromAgent) => void = () => {};
   #onLost: (host: Host, reason: string) => void = () => {};
@@ -51,7 +52,10 @@ export class Host {
     private readonly bundler: TaskBundler,
   ) {
     this.label = address.label;
-    client.on("close", () => this.lose("the SSH connection closed"));
+    client.on("close", () => {
+      this.#clientClosed = true;
+      this.lose("the SSH connection closed");
+    });
     client.on("error", (error: Error) =>
       this.lose(
         // ssh2 1.17 says only "Keepalive timeout": say what it means.
@@ -111,7 +115,7 @@ export class Host {
     this.#closing = true;
     if (this.#lost === undefined) await this.agent.close(CLOSE_TIMEOUT_MS);
     this.#lost ??= "the plan was closed";
-    await endClient(this.client);
+    if (!this.#clientClosed) await endClient(this.client);
   }
 
   #remoteModuleUrl(localUrl: string): Promise<string> {
