@@ -70,9 +70,10 @@ const KNOWN = new Set([
 ]);
 
 function fail(option: string, allowed: string, value: unknown): never {
-  // Secrets are never echoed back, whatever was passed.
-  const shown = option === "privateKey" || option === "passphrase" ? "a value of the wrong type" : describeValue(value);
-  throw new PlanError(`${WHERE}: ${option} must be ${allowed}, got ${shown}`, option, undefined);
+  // Secrets are never echoed back (nor kept on the error), whatever was passed.
+  const secret = option === "privateKey" || option === "passphrase";
+  const shown = secret ? "a value of the wrong type" : describeValue(value);
+  throw new PlanError(`${WHERE}: ${option} must be ${allowed}, got ${shown}`, option, secret ? undefined : value);
 }
 
 function optionalString(options: SshOptions, option: keyof SshOptions): string | undefined {
