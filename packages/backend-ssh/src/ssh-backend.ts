@@ -30,6 +30,7 @@ const SLOTS_PER_WORKER = 2;
 const HOST_LOSSES_BEFORE_GIVING_UP = 2;
 
 interface Job {
+  /** The id on the wire: core's batch ids restart with every map, and maps may share a plan. */
   readonly wireId: number;
   readonly batch: BatchMessage;
   readonly hooks: BatchHooks;
