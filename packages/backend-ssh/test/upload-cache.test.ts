@@ -4,8 +4,9 @@
  * the files keep their inode and mtime (a re-upload renames a new file
  * into place, which changes the inode).
  */
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ssh } from "@parazarr/backend-ssh";
 import { map, withPlan } from "@parazarr/core";
@@ -45,6 +46,17 @@ describe("ssh: shipping code", () => {
     expect([...first.keys()].map((k) => k.replace(/^[0-9a-f]{16}\//, "<hash>/")).sort()).toEqual(["<hash>/agent.mjs", "<hash>/tasks.mjs"]);
     await run();
     expect(shipped(remoteDir)).toEqual(first);
+  });
+
+  it("leaves no agent running after close()", async () => {
+    const plan = ssh(sshOptions(servers, { workersPerHost: 1 }));
+    const seen = await withPlan(plan, () => map(whereAmI, Array.from({ length: 8 }, (_, i) => i), { batchSize: 1 }));
+    const agents = [...new Set(seen.map((s) => s.pid))];
+    expect(agents).toHaveLength(2);
+    for (const pid of agents) expect(existsSync(`/proc/${pid}`)).toBe(true);
+    await plan.close();
+    for (let i = 0; i < 100 && agents.some((pid) => existsSync(`/proc/${pid}`)); i++) await sleep(50);
+    for (const pid of agents) expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
 
   it("keeps a task's console output off the agent's frames", async () => {
