@@ -94,14 +94,23 @@ export async function writeRegion(
   } else {
     // A generator: each task's slice of the data is copied only when the
     // scheduler asks for the task, so memory stays flat for big regions.
-    // On shared-memory plans the slices are SharedArrayBuffers: posting one
-    // to a worker shares it instead of copying it a second time.
-    const shared = plan.capabilities.sharedMemory;
+    // Slices come back for reuse once their task has reported: slice memory
+    // is bounded by the tasks in flight, not by how fast GC frees buffers
+    // (a GiB-sized write otherwise held ≈ 1 GiB of dead slices).
+    const slices = new SlicePool(array, plan.capabilities.sharedMemory);
+    const inFlight = new Map<number, TypedArray[]>();
+    let next = 0;
     const inputs = (function* () {
-      for (const parts of groups) yield { array, parts: parts.map((p) => ({ ...p, source: sliceOf(array, source, p, shared) })) };
+      for (const parts of groups) {
+        const sliced = parts.map((p) => ({ ...p, source: slices.slice(source, p) }));
+        inFlight.set(next++, sliced.map((p) => p.source.data));
+        yield { array, parts: sliced };
+      }
     })();
     for await (const { index, value } of mapUnordered(writeChunks, inputs, signal ? { signal } : {})) {
       results[index] = value;
+      slices.release(inFlight.get(index) ?? []);
+      inFlight.delete(index);
       progress(value.length);
     }
   }
@@ -128,14 +137,39 @@ function viewOf(source: StridedView, part: ChunkPart): StridedView {
   return { data: source.data, offset: source.offset + flatIndex(part.selectionStart, source.stride), stride: source.stride };
 }
 
-/** The part's block copied out, so a task carries only its own data. */
-function sliceOf(array: ZarrArray, source: StridedView, part: ChunkPart, shared: boolean): StridedView {
-  const Ctor = typedArrayFor(array.dtype);
-  const length = product(part.count);
-  const data = shared ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
-  const block: StridedView = { data, offset: 0, stride: cStrides(part.count) };
-  copyBlock(viewOf(source, part), block, part.count);
-  return block;
+/**
+ * Copies each part's block out, so a task carries only its own data. On
+ * shared-memory plans the blocks are SharedArrayBuffers: posting one to a
+ * worker shares it instead of copying it a second time.
+ */
+class SlicePool {
+  readonly #free = new Map<number, TypedArray[]>();
+  constructor(
+    private readonly array: ZarrArray,
+    private readonly shared: boolean,
+  ) {}
+
+  slice(source: StridedView, part: ChunkPart): StridedView {
+    const length = product(part.count);
+    const data = this.#free.get(length)?.pop() ?? this.#allocate(length);
+    const block: StridedView = { data, offset: 0, stride: cStrides(part.count) };
+    copyBlock(viewOf(source, part), block, part.count);
+    return block;
+  }
+
+  /** Their task has reported: nobody reads these blocks any more. */
+  release(blocks: readonly TypedArray[]): void {
+    for (const block of blocks) {
+      const list = this.#free.get(block.length) ?? [];
+      list.push(block);
+      this.#free.set(block.length, list);
+    }
+  }
+
+  #allocate(length: number): TypedArray {
+    const Ctor = typedArrayFor(this.array.dtype);
+    return this.shared ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+  }
 }
 
 function receiptOf(all: ChunkReceipt[]): WriteReceipt {
