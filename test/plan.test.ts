@@ -85,3 +85,21 @@ describe("plans", () => {
     expect(closed).toEqual(["first"]);
   });
 });
+
+describe("plan stacks", () => {
+  it("of one level are that plan", async () => {
+    await setPlan([threads(2)]);
+    expect(String(getPlan())).toBe("threads(2)");
+  });
+
+  it("refuse an outer level that does not distribute to machines", async () => {
+    const error = await setPlan([threads(2), threads(2)]).catch((e: unknown) => e);
+    expect(isPlanError(error)).toBe(true);
+    expect((error as Error).message).toContain("threads(2) cannot be the outer level");
+    expect(String(getPlan())).toBe("sequential()");
+  });
+
+  it("refuse more than two levels", () => {
+    expect(() => withPlan([sequential(), sequential(), sequential()] as never, () => 1)).toThrow(/one or two levels/);
+  });
+});

@@ -31,5 +31,6 @@ export function processes(workers: number = availableParallelism(), options: Pro
         },
         resolved.workers,
       ),
+    spec: { backend: "processes", workers: resolved.workers },
   });
 }

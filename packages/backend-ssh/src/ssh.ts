@@ -1,5 +1,5 @@
-import { definePlan, type Plan } from "@parazarr/core/backend";
-import { resolveOptions, type SshOptions } from "./options.js";
+import { definePlan, PlanError, type Plan, type PlanSpec } from "@parazarr/core/backend";
+import { resolveOptions, type ResolvedOptions, type SshOptions } from "./options.js";
 import { startSsh } from "./start.js";
 
 /**
@@ -17,7 +17,24 @@ export function ssh(options: SshOptions): Plan {
   const workers = resolved.workersPerHost === undefined ? "" : `, ${resolved.workersPerHost} workers each`;
   return definePlan({
     description: `ssh(${hosts}${workers})`,
+    ...hostPlan(resolved),
+    // `[ssh({ hosts }), threads(4)]`: each host's agent runs the inner level.
+    nest: (inner: PlanSpec, innerDescription: string) => hostPlan({ ...resolved, workersPerHost: workersPerHost(inner, innerDescription) }),
+  });
+}
+
+function hostPlan(resolved: ResolvedOptions) {
+  return {
     capabilities: { inProcess: false, survivesCrash: true, preemptsRunning: true, sharedMemory: false, remote: true },
     start: () => startSsh(resolved),
-  });
+  };
+}
+
+/** The agent on each host runs worker threads: it can be threads(n), or sequential() as one thread. */
+function workersPerHost(inner: PlanSpec, innerDescription: string): number {
+  if (inner.backend === "threads" || inner.backend === "sequential") return inner.workers;
+  throw new PlanError(
+    `ssh: a host runs its tasks on worker threads, so the inner plan must be threads(n) or sequential(); got ${innerDescription}`,
+    "plan",
+  );
 }

@@ -86,5 +86,6 @@ export function threads(workers: number = availableParallelism(), options: Threa
     description: `threads(${workers})`,
     capabilities: { inProcess: false, survivesCrash: true, preemptsRunning: true, sharedMemory: true, remote: false },
     start: () => startThreads(workers, options),
+    spec: { backend: "threads", workers },
   });
 }

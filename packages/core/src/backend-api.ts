@@ -10,6 +10,7 @@ export {
   type BatchHooks,
   type Capabilities,
   type PlanDefinition,
+  type PlanSpec,
 } from "./backend.js";
 export { checkCount, checkOneOf, describeValue } from "./plan/options.js";
 export { PlanError } from "./errors.js";

@@ -55,12 +55,32 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/**
+ * A plan described as plain data, so that another level of a plan stack can
+ * recreate it where it runs (an SSH host builds the inner `threads(4)` of
+ * `[ssh({ hosts }), threads(4)]` from `{ backend: "threads", workers: 4 }`).
+ */
+export interface PlanSpec {
+  /** "sequential", "threads", "processes", … */
+  readonly backend: string;
+  /** Workers at this level. */
+  readonly workers: number;
+}
+
 export interface PlanDefinition {
   /** How the plan prints itself: `threads(8)`. */
   readonly description: string;
   readonly capabilities: Capabilities;
   /** Starts the workers. Called lazily, on the first map that needs them. */
   start(): Promise<Backend>;
+  /** This plan as data, when another plan can run it as its inner level. */
+  readonly spec?: PlanSpec;
+  /**
+   * For plans that distribute (SSH hosts, Batch): the definition of this
+   * plan running `inner` on each of its machines. Throws a PlanError for an
+   * inner level it cannot run. Absent: the plan cannot be an outer level.
+   */
+  nest?(inner: PlanSpec, innerDescription: string): Omit<PlanDefinition, "description" | "nest">;
 }
 
 /** A backend's way to say its worker died under a batch. */

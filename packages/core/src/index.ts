@@ -1,8 +1,8 @@
 /** `@parazarr/core`: plans, tasks and map. */
-export { setPlan, getPlan, withPlan } from "./plan/current.js";
+export { setPlan, getPlan, withPlan, type PlanOrStack } from "./plan/current.js";
 export { sequential } from "./plan/sequential.js";
 export { isPlan, type Plan } from "./plan/plan.js";
-export type { Capabilities } from "./backend.js";
+export type { Capabilities, PlanSpec } from "./backend.js";
 export { task, isTask, type Task, type TaskContext, type TaskFn, type TaskInput, type TaskOutput } from "./task/task.js";
 export { map, mapUnordered, type Collected, type Inputs } from "./map/map.js";
 export type { MapEvent } from "./map/scheduler.js";

@@ -6,7 +6,17 @@ import { sequential } from "./sequential.js";
 let processPlan: Plan | undefined;
 const scoped = new AsyncLocalStorage<Plan>();
 
-function checkPlan(plan: unknown, where: string): asserts plan is Plan {
+/** A plan, or a stack of two: `[ssh({ hosts }), threads(4)]` runs threads(4) on every host. */
+export type PlanOrStack = Plan | readonly [Plan] | readonly [Plan, Plan];
+
+function checkPlan(plan: unknown, where: string): Plan {
+  if (Array.isArray(plan)) {
+    if (plan.length === 0 || plan.length > 2) {
+      throw new PlanError(`${where}: a plan stack has one or two levels, such as [ssh({ hosts }), threads(4)]; got ${plan.length}`, "plan", plan);
+    }
+    const [outer, inner] = plan.map((level: unknown) => checkPlan(level, where));
+    return inner === undefined ? outer! : outer!.nest(inner);
+  }
   if (!isPlan(plan)) {
     throw new PlanError(
       `${where}: expected a plan such as sequential() or threads(4), got ${plan === null ? "null" : typeof plan}`,
@@ -14,14 +24,15 @@ function checkPlan(plan: unknown, where: string): asserts plan is Plan {
       plan,
     );
   }
+  return plan;
 }
 
 /**
  * Sets the process-wide plan, for user code. The plan it replaces is closed
  * (its workers stop). Libraries should use `withPlan` instead.
  */
-export async function setPlan(plan: Plan): Promise<void> {
-  checkPlan(plan, "setPlan");
+export async function setPlan(planOrStack: PlanOrStack): Promise<void> {
+  const plan = checkPlan(planOrStack, "setPlan");
   const previous = processPlan;
   processPlan = plan;
   if (previous === undefined || previous === plan) return;
@@ -41,7 +52,6 @@ export function getPlan(): Plan {
 }
 
 /** Runs `fn` with `plan` in force for everything it awaits; other concurrent code keeps its own. */
-export function withPlan<T>(plan: Plan, fn: () => T): T {
-  checkPlan(plan, "withPlan");
-  return scoped.run(plan, fn);
+export function withPlan<T>(planOrStack: PlanOrStack, fn: () => T): T {
+  return scoped.run(checkPlan(planOrStack, "withPlan"), fn);
 }

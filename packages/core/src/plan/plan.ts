@@ -1,4 +1,5 @@
-import type { Backend, Capabilities, PlanDefinition } from "../backend.js";
+import type { Backend, Capabilities, PlanDefinition, PlanSpec } from "../backend.js";
+import { PlanError } from "../errors.js";
 
 const PLAN = Symbol.for("parazarr.plan");
 
@@ -17,6 +18,10 @@ export interface Plan {
   concurrency(): Promise<number>;
   /** Stops the workers. Idempotent; a closed plan starts again if used again. */
   close(): Promise<void>;
+  /** The plan as data, when it can run as the inner level of a stack. */
+  readonly spec: PlanSpec | undefined;
+  /** This plan running `inner` on each of its machines: `[ssh({ hosts }), threads(4)]`. */
+  nest(inner: Plan): Plan;
 }
 
 class DefinedPlan implements Plan {
@@ -27,6 +32,21 @@ class DefinedPlan implements Plan {
 
   get capabilities(): Capabilities {
     return this.definition.capabilities;
+  }
+
+  get spec(): PlanSpec | undefined {
+    return this.definition.spec;
+  }
+
+  nest(inner: Plan): Plan {
+    const stack = `[${String(this)}, ${String(inner)}]`;
+    if (this.definition.nest === undefined) {
+      throw new PlanError(`plan ${stack}: ${String(this)} cannot be the outer level of a plan stack; only plans that distribute to machines (ssh, batch) can`, "plan");
+    }
+    if (inner.spec === undefined) {
+      throw new PlanError(`plan ${stack}: ${String(inner)} cannot run as an inner level`, "plan");
+    }
+    return new DefinedPlan({ ...this.definition.nest(inner.spec, String(inner)), description: stack });
   }
 
   toString(): string {

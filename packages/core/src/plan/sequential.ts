@@ -52,5 +52,6 @@ export function sequential(): Plan {
       remote: false,
     },
     start: async () => new InProcessBackend(),
+    spec: { backend: "sequential", workers: 1 },
   });
 }
