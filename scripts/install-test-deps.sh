@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond Node.js and npm:
 #   python3-zarr, python3-numpy  zarr-python reads what parazarr writes (and writes what it reads)
+#   python3-xarray               xarray opens the archives parazarr builds (consolidated v2 metadata)
 #   openssh-server               real sshd instances on loopback for the ssh({ hosts }) backend
+#   openssl                      a throw-away certificate for the https:// store tests
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
-packages=(python3-zarr python3-numpy openssh-server)
+packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
