@@ -9,7 +9,7 @@ import { chunkKey, type ZarrArray } from "./array.js";
 import type { ChunkPart } from "./chunk-plan.js";
 import { getPipeline, type ChunkPipeline } from "./codecs/pipeline.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
-import { cStrides, copyBlock, fillBlock, flatIndex, fStrides, product, type StridedView } from "./ndcopy.js";
+import { cStrides, copyBlock, flatIndex, fStrides, product, type StridedView } from "./ndcopy.js";
 import { openStore } from "./stores/index.js";
 
 export interface WritePart extends ChunkPart {
