@@ -1,8 +1,10 @@
 import { MapFailures, PlanError, TaskDefinitionError, type TaskError } from "../errors.js";
+import type { Backend } from "../backend.js";
 import { getPlan } from "../plan/current.js";
 import type { Plan } from "../plan/plan.js";
 import { resolveTask } from "../task/resolve.js";
 import { isTask, task as declareTask, type Task, type TaskFn } from "../task/task.js";
+import { inlineBackend } from "./inline.js";
 import { resolveOptions, type MapOptions } from "./options.js";
 import { Scheduler, type EventSink, type MapEvent } from "./scheduler.js";
 
@@ -59,10 +61,32 @@ export function mapUnordered<I, O>(
   inputs: Inputs<I>,
   options?: MapOptions,
 ): AsyncGenerator<{ index: number; value: Awaited<O> }>;
-export async function* mapUnordered<I, O>(
+export function mapUnordered<I, O>(
   task: Runnable<I, O>,
   inputs: Inputs<I>,
   options?: MapOptions,
+): AsyncGenerator<MapEvent<Awaited<O>>> {
+  return unordered("mapUnordered", task, inputs, options, undefined);
+}
+
+/**
+ * For core's own small jobs: `mapUnordered` run in the caller, without
+ * cloning (see inline.ts). Not exported from the package.
+ */
+export function mapUnorderedInline<I, O>(
+  task: Task<I, O>,
+  inputs: Inputs<I>,
+  options?: MapOptions,
+): AsyncGenerator<{ index: number; value: Awaited<O> }> {
+  return unordered("mapUnordered", task, inputs, options, inlineBackend) as AsyncGenerator<{ index: number; value: Awaited<O> }>;
+}
+
+async function* unordered<I, O>(
+  where: string,
+  task: Runnable<I, O>,
+  inputs: Inputs<I>,
+  options: MapOptions | undefined,
+  backendOverride: Backend | undefined,
 ): AsyncGenerator<MapEvent<Awaited<O>>> {
   const buffer: MapEvent<Awaited<O>>[] = [];
   let limit = 1;
@@ -80,7 +104,7 @@ export async function* mapUnordered<I, O>(
       notify();
     },
   };
-  const { scheduler, concurrency } = await prepare("mapUnordered", task, inputs, options, sink);
+  const { scheduler, concurrency } = await prepare(where, task, inputs, options, sink, backendOverride);
   // Results waiting for a slow consumer are bounded like in-flight work.
   limit = 4 * concurrency;
   let outcome: { error: unknown } | "finished" | undefined;
@@ -114,12 +138,13 @@ async function prepare<I, O, R>(
   inputs: Inputs<I>,
   options: MapOptions | undefined,
   sink: EventSink<R>,
+  backendOverride?: Backend,
 ): Promise<{ scheduler: Scheduler<R>; concurrency: number }> {
   const resolved = resolveOptions(where, options);
   const plan = getPlan();
   const task = await checkTask(where, runnable, plan);
   const iterator = iterate(where, inputs);
-  const backend = await plan.acquire();
+  const backend = backendOverride ?? (await plan.acquire());
   const scheduler = new Scheduler<R>(plan, backend, task, iterator, knownLength(inputs), resolved, sink);
   return { scheduler, concurrency: backend.concurrency };
 }

@@ -5,22 +5,20 @@
  * share memory with the caller the output is a SharedArrayBuffer and tasks
  * write into it directly. A read of a few chunks runs in the caller.
  */
-import { mapUnordered } from "../map/map.js";
+import { mapUnordered, mapUnorderedInline } from "../map/map.js";
 import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
-import type { Plan } from "../plan/plan.js";
 import type { ZarrArray } from "./array.js";
 import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
-import { readChunkGroup, type ReadTarget } from "./chunk-read.js";
+import type { ReadTarget } from "./chunk-read.js";
 import { dtypeOfTypedArray, typedArrayFor, type TypedArray } from "./dtype.js";
 import { DataMismatchError } from "./errors.js";
 import { checkCodecs } from "./codecs/pipeline.js";
 import { checkArrayHandle } from "./handle-check.js";
-import { runInline } from "./inline.js";
 import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { readChunks } from "./tasks.js";
-import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, runsInline } from "./work-plan.js";
+import { checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline } from "./work-plan.js";
 
 export interface ReadOptions {
   /** Cancels the read; it rejects with AbortError. */
@@ -29,6 +27,8 @@ export interface ReadOptions {
   onProgress?: (progress: Progress) => void;
   /** Write the result here (a typed array of the array's dtype, one element per selected element, C order). */
   out?: TypedArray;
+  /** Retries of a chunk group after a transient store error or a lost worker. Default 3. */
+  retries?: number;
 }
 
 export interface ReadResult {
@@ -38,12 +38,13 @@ export interface ReadResult {
   readonly stride: number[];
 }
 
-const OPTIONS = ["signal", "onProgress", "out"] as const;
+const OPTIONS = ["signal", "onProgress", "out", "retries"] as const;
 
 export async function read(array: ZarrArray, selection?: Selection | null, options: ReadOptions = {}): Promise<ReadResult> {
   checkArrayHandle("read", array);
   checkOptionNames("read", options, OPTIONS);
   const signal = checkSignal("read", options.signal);
+  const retries = checkRetries("read", options.retries);
   const onProgress = checkProgress<Progress>("read", options.onProgress);
   const sel = normalizeSelection(selection, array.shape, "selection");
   checkOut(array, sel, options.out);
@@ -56,8 +57,9 @@ export async function read(array: ZarrArray, selection?: Selection | null, optio
   // The output seen with the array's rank: index-selected dimensions have length 1.
   const target: ReadTarget = { data, stride: cStrides(sel.count) };
   const progress = (done: number) => onProgress?.({ done, failed: 0, total });
-  if (inline) await readInline(array, sel, target, total, plan, signal, progress);
-  else await readOnWorkers(array, sel, target, shared, total, await plan.concurrency(), signal, progress);
+  const mapOptions = mapOptionsOf(signal, retries);
+  if (inline) await readInline(array, sel, target, total, mapOptions, progress);
+  else await readOnWorkers(array, sel, target, shared, total, await plan.concurrency(), mapOptions, progress);
   return { data, shape: [...sel.shape], stride: cStrides(sel.shape) };
 }
 
@@ -85,22 +87,23 @@ function checkOut(array: ZarrArray, sel: NormalizedSelection, out: unknown): voi
   }
 }
 
+/** In the caller, through the scheduler (retries, errors as on workers): tasks write straight into the output. */
 async function readInline(
   array: ZarrArray,
   sel: NormalizedSelection,
   target: ReadTarget,
   total: number,
-  plan: Plan,
-  signal: AbortSignal | undefined,
+  mapOptions: MapCallOptions,
   progress: (done: number) => void,
 ): Promise<void> {
+  const groups = [...groupsOf(planChunks(array, sel), chunksPerTask(array, total, 1))];
   let done = 0;
-  let index = 0;
-  for (const parts of groupsOf(planChunks(array, sel), chunksPerTask(array, total, 1))) {
-    await runInline({ task: readChunks.name, index: index++, plan, signal }, () => readChunkGroup({ array, parts, target }, signal));
-    progress((done += parts.length));
+  for await (const { index } of mapUnorderedInline(readChunks, groups.map((parts) => ({ array, parts, target })), mapOptions)) {
+    progress((done += groups[index]!.length));
   }
 }
+
+type MapCallOptions = ReturnType<typeof mapOptionsOf>;
 
 async function readOnWorkers(
   array: ZarrArray,
@@ -109,7 +112,7 @@ async function readOnWorkers(
   shared: boolean,
   total: number,
   concurrency: number,
-  signal: AbortSignal | undefined,
+  mapOptions: MapCallOptions,
   progress: (done: number) => void,
 ): Promise<void> {
   // Parts of tasks still out, by map index: a result carries blocks only.
@@ -122,7 +125,7 @@ async function readOnWorkers(
     }
   }
   let done = 0;
-  for await (const { index, value: blocks } of mapUnordered(readChunks, inputs(), signal ? { signal } : {})) {
+  for await (const { index, value: blocks } of mapUnordered(readChunks, inputs(), mapOptions)) {
     const parts = pending.get(index) ?? [];
     pending.delete(index);
     if (!shared) placeBlocks(parts, blocks, target);

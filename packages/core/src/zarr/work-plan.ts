@@ -71,3 +71,23 @@ export function checkProgress<T>(where: string, onProgress: unknown): ((p: T) =>
   if (typeof onProgress !== "function") throw new ZarrOptionError(`${where}: onProgress must be a function`, "onProgress");
   return onProgress as (p: T) => void;
 }
+
+/**
+ * Chunk reads and writes are idempotent (a whole chunk, or the same patch
+ * applied again), so transient store errors and lost workers are retried by
+ * default: one throttled request must not fail a terabyte-sized job.
+ */
+export const DEFAULT_RETRIES = 3;
+
+export function checkRetries(where: string, retries: unknown): number {
+  if (retries === undefined) return DEFAULT_RETRIES;
+  if (typeof retries !== "number" || !Number.isInteger(retries) || retries < 0) {
+    throw new ZarrOptionError(`${where}: retries must be a whole number ≥ 0, got ${JSON.stringify(retries)}`, "retries");
+  }
+  return retries;
+}
+
+/** The map options of a Zarr call: its signal and its retries. */
+export function mapOptionsOf(signal: AbortSignal | undefined, retries: number): { signal?: AbortSignal; retries: number } {
+  return signal ? { signal, retries } : { retries };
+}

@@ -5,23 +5,22 @@
  * here, before the first task starts: a refused write leaves the store as
  * it was.
  */
-import { mapUnordered } from "../map/map.js";
+import { mapUnordered, mapUnorderedInline } from "../map/map.js";
 import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
 import type { ZarrArray } from "./array.js";
 import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
-import { writeChunkGroup, type ChunkReceipt } from "./chunk-write.js";
+import type { ChunkReceipt } from "./chunk-write.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
 import { checkCodecs } from "./codecs/pipeline.js";
 import { checkArrayHandle } from "./handle-check.js";
-import { runInline } from "./inline.js";
 import { cStrides, copyBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { openStore } from "./stores/index.js";
 import { writeChunks } from "./tasks.js";
 import { toSourceView, type WriteData } from "./write-data.js";
-import { checkOptionNames, checkProgress, checkSignal, chunksPerTask, runsInline } from "./work-plan.js";
+import { checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline } from "./work-plan.js";
 
 export type { WriteData } from "./write-data.js";
 export type { ChunkReceipt } from "./chunk-write.js";
@@ -38,6 +37,8 @@ export interface WriteOptions {
    * ChunkAlignmentError otherwise.
    */
   independent?: boolean;
+  /** Retries of a chunk group after a transient store error or a lost worker. Default 3. */
+  retries?: number;
 }
 
 export interface WriteReceipt {
@@ -51,7 +52,7 @@ export interface WriteReceipt {
   readonly emptyChunks: string[];
 }
 
-const OPTIONS = ["signal", "onProgress", "independent"] as const;
+const OPTIONS = ["signal", "onProgress", "independent", "retries"] as const;
 
 export async function writeRegion(
   array: ZarrArray,
@@ -62,6 +63,7 @@ export async function writeRegion(
   checkArrayHandle("writeRegion", array);
   checkOptionNames("writeRegion", options, OPTIONS);
   const signal = checkSignal("writeRegion", options.signal);
+  const retries = checkRetries("writeRegion", options.retries);
   const onProgress = checkProgress<Progress>("writeRegion", options.onProgress);
   if (options.independent !== undefined && typeof options.independent !== "boolean") {
     throw new ZarrOptionError("writeRegion: independent must be true or false", "independent");
@@ -83,13 +85,13 @@ export async function writeRegion(
   const results: ChunkReceipt[][] = [];
   let done = 0;
   const progress = (n: number) => onProgress?.({ done: (done += n), failed: 0, total });
+  const mapOptions = mapOptionsOf(signal, retries);
   if (inline) {
-    let index = 0;
-    for (const parts of groups) {
-      const group = { array, parts: parts.map((p) => ({ ...p, source: viewOf(source, p) })) };
-      const receipts = await runInline({ task: writeChunks.name, index: index++, plan, signal }, () => writeChunkGroup(group, signal));
-      results.push(receipts);
-      progress(receipts.length);
+    // In the caller, through the scheduler: tasks read the caller's data in place.
+    const inputs = [...groups].map((parts) => ({ array, parts: parts.map((p) => ({ ...p, source: viewOf(source, p) })) }));
+    for await (const { index, value } of mapUnorderedInline(writeChunks, inputs, mapOptions)) {
+      results[index] = value;
+      progress(value.length);
     }
   } else {
     // A generator: each task's slice of the data is copied only when the
@@ -107,7 +109,7 @@ export async function writeRegion(
         yield { array, parts: sliced };
       }
     })();
-    for await (const { index, value } of mapUnordered(writeChunks, inputs, signal ? { signal } : {})) {
+    for await (const { index, value } of mapUnordered(writeChunks, inputs, mapOptions)) {
       results[index] = value;
       slices.release(inFlight.get(index) ?? []);
       inFlight.delete(index);
