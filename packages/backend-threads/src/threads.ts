@@ -65,6 +65,7 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
     atomics: "disabled",
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
+  pool.on("error", reportPoolError);
   try {
     // One round trip proves the worker entry loads; a thread that cannot
     // start fails this map with its own error instead of respawning in a loop.
@@ -74,6 +75,18 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
     throw new PlanError(`threads(${workers}): worker threads failed to start: ${(error as Error).message}`);
   }
   return new ThreadsBackend(workers, pool);
+}
+
+/**
+ * piscina (5.3.2) emits 'error' on the pool, where an unheard 'error' event
+ * throws: when a worker dies while idle, when close times out, and when a
+ * reply arrives for a task that was aborted — we abort running batches on
+ * cancel, so that reply (already on its way) is expected. Tasks are never
+ * affected: their promises settle on their own.
+ */
+function reportPoolError(error: Error): void {
+  if (error.message.startsWith("Unexpected message from Worker")) return;
+  process.emitWarning(`parazarr: threads: ${error.message}`);
 }
 
 /** Runs tasks on `workers` worker threads of this process (default: one per core). */
