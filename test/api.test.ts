@@ -35,19 +35,36 @@ describe("public API", () => {
     expect(await names("@parazarr/backend-threads")).toEqual(["threads"]);
   });
 
-  it("@parazarr/core exports plans, tasks, map and errors", async () => {
-    const core = await names("@parazarr/core");
-    for (const name of [
-      "setPlan", "getPlan", "withPlan", "sequential", "isPlan", "task", "isTask", "map", "mapUnordered",
-      "AbortError", "CloneError", "MapFailures", "ParazarrError", "PlanError", "TaskDefinitionError",
-      "TaskError", "TransientError", "WorkerCrashedError", "isAbortError", "isCloneError", "isPlanError",
-      "isTaskDefinitionError", "isTaskError", "isTransient", "isWorkerCrashedError",
-    ]) {
-      expect(core).toContain(name);
-    }
-    // Internals stay internal.
-    for (const internal of ["Scheduler", "BatchSizer", "resolveTask", "runBatch", "definePlan"]) {
-      expect(core).not.toContain(internal);
-    }
+  it("@parazarr/backend-processes and @parazarr/backend-ssh export their plans and errors", async () => {
+    expect(await names("@parazarr/backend-processes")).toEqual(["processes"]);
+    expect(await names("@parazarr/backend-ssh")).toEqual([
+      "ModuleBundleError",
+      "SshHostError",
+      "SshHostsUnavailableError",
+      "isSshHostError",
+      "isSshHostsUnavailableError",
+      "ssh",
+    ]);
+  });
+
+  it("@parazarr/core exports plans, tasks, map, Zarr I/O and tagged errors, nothing internal", async () => {
+    expect(await names("@parazarr/core")).toEqual([
+      // errors
+      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "CloneError",
+      "DataMismatchError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
+      "ReadOnlyStoreError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
+      "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
+      "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
+      // Zarr I/O and plans, tasks, map
+      "chunkKey", "create", "getPlan",
+      // guards
+      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isCloneError",
+      "isDataMismatchError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
+      "isReadOnlyStoreError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
+      "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
+      "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
+      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "sequential", "setPlan", "task",
+      "withPlan", "writeRegion",
+    ]);
   });
 });

@@ -34,3 +34,15 @@ export {
   isUnknownCodecError,
   isZarrOptionError,
 } from "./errors.js";
+export {
+  HttpStoreError,
+  S3StoreError,
+  StoreDependencyError,
+  StoreSpecError,
+  StoreTimeoutError,
+  isHttpStoreError,
+  isS3StoreError,
+  isStoreDependencyError,
+  isStoreSpecError,
+  isStoreTimeoutError,
+} from "./stores/errors.js";
