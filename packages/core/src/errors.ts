@@ -138,7 +138,8 @@ export class MapFailures extends AggregateError {
 
 type Tagged = { readonly _tag: string };
 
-function hasTag<T extends string>(value: unknown, tag: T): boolean {
+/** Whether a value carries `_tag === tag`: the one test every guard is built on. */
+export function hasTag(value: unknown, tag: string): boolean {
   return typeof value === "object" && value !== null && (value as Partial<Tagged>)._tag === tag;
 }
 

@@ -4,7 +4,7 @@
  * the store is unchanged. Fields are plain data: they survive the trip from
  * a worker (see worker/wire-error.ts) and callers can match on `_tag`.
  */
-import { ParazarrError } from "../errors.js";
+import { hasTag, ParazarrError } from "../errors.js";
 
 /** A selection or region that is out of bounds, of the wrong rank or malformed. */
 export class SelectionError extends ParazarrError {
@@ -124,9 +124,6 @@ export class ReadOnlyStoreError extends ParazarrError {
   }
 }
 
-function hasTag(value: unknown, tag: string): boolean {
-  return typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === tag;
-}
 
 // Guards match on the tag, not instanceof: a worker may load a second copy of core.
 export const isSelectionError = (e: unknown): e is SelectionError => hasTag(e, "SelectionError");

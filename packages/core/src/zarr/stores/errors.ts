@@ -7,7 +7,7 @@
  * Messages name the URL, bucket and key, never a credential: URLs are shown
  * without their query string or user info, where signed tokens live.
  */
-import { ParazarrError } from "../../errors.js";
+import { hasTag, ParazarrError } from "../../errors.js";
 
 /** An HTTP store request answered with a status that is neither 2xx nor "missing", or never got an answer. */
 export class HttpStoreError extends ParazarrError {
@@ -103,9 +103,6 @@ export class StoreDependencyError extends ParazarrError {
   }
 }
 
-function hasTag(value: unknown, tag: string): boolean {
-  return typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === tag;
-}
 
 // Guards match on the tag, not instanceof: a worker may load a second copy of core.
 export const isHttpStoreError = (e: unknown): e is HttpStoreError => hasTag(e, "HttpStoreError");
