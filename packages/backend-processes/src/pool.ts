@@ -27,8 +27,8 @@ type SlotState =
   | { readonly kind: "starting"; readonly worker: WorkerProcess }
   | { readonly kind: "idle"; readonly worker: WorkerProcess }
   | { readonly kind: "busy"; readonly worker: WorkerProcess; readonly job: Job }
-  /** Told to cancel its batch; free again once the empty probe batch behind it comes back. */
-  | { readonly kind: "draining"; readonly worker: WorkerProcess; readonly probeId: number; readonly timer: NodeJS.Timeout }
+  /** Told to cancel its batch; free again once that batch's `batch-cancelled` (or late result) comes back. */
+  | { readonly kind: "draining"; readonly worker: WorkerProcess; readonly batchId: number; readonly timer: NodeJS.Timeout }
   | { readonly kind: "failed"; readonly error: PlanError }
   | { readonly kind: "closed" };
 
@@ -48,7 +48,6 @@ export class ProcessPool implements Backend {
   // Workers we killed, still exiting: close() waits for them too.
   readonly #retiring = new Set<WorkerProcess>();
   // Probe batches get negative ids: core's batch ids are positive.
-  #nextProbeId = -1;
   // Workers that were given a batch: one that dies idle before that is a start-up failure.
   readonly #worked = new WeakSet<WorkerProcess>();
   #startingUp = true;
@@ -137,6 +136,7 @@ export class ProcessPool implements Backend {
     try {
       worker = new WorkerProcess(this.spec, {
         onResult: (result) => this.#onResult(slot, worker, result),
+        onCancelled: (batchId) => this.#onBatchOver(slot, worker, batchId),
         onLost: (reason) => this.#onLost(slot, worker, reason),
       });
     } catch (error) {
@@ -198,13 +198,19 @@ export class ProcessPool implements Backend {
       for (const outcome of result.outcomes) state.job.hooks.report(outcome, result.worker);
       state.job.resolve();
       this.#pump();
-    } else if (state.kind === "draining" && state.worker === worker && state.probeId === result.batchId) {
-      // The cancelled batch has ended (the worker runs batches in order): keep this warm worker.
-      clearTimeout(state.timer);
-      slot.state = { kind: "idle", worker };
-      this.#pump();
+      return;
     }
-    // Anything else is the late result of a batch that was cancelled: nobody wants it.
+    // The result of a batch that was cancelled: nobody wants it, but it says the worker is free.
+    this.#onBatchOver(slot, worker, result.batchId);
+  }
+
+  /** The cancelled batch has ended (or had finished before the cancel arrived): keep this warm worker. */
+  #onBatchOver(slot: Slot, worker: WorkerProcess, batchId: number): void {
+    const state = slot.state;
+    if (state.kind !== "draining" || state.worker !== worker || state.batchId !== batchId) return;
+    clearTimeout(state.timer);
+    slot.state = { kind: "idle", worker };
+    this.#pump();
   }
 
   /** It died under us (killed from outside, out of memory, exit()): only its own batch fails, and it is replaced. */
@@ -261,13 +267,11 @@ export class ProcessPool implements Backend {
     if (slot === undefined || slot.state.kind !== "busy") return;
     const { worker } = slot.state;
     job.reject(job.hooks.signal.reason);
-    const probeId = this.#nextProbeId--;
+    const { batchId } = job.batch;
     const timer = setTimeout(() => this.#preempt(slot, worker), CANCEL_GRACE_MS);
     timer.unref();
-    slot.state = { kind: "draining", worker, probeId, timer };
-    worker.send({ type: "cancel", batchId: job.batch.batchId });
-    // An empty batch of the same (already loaded) task: its answer proves the cancelled one is over.
-    worker.send({ type: "batch", batchId: probeId, task: job.batch.task, items: [] });
+    slot.state = { kind: "draining", worker, batchId, timer };
+    worker.send({ type: "cancel", batchId });
     this.#updateRefs();
   }
 

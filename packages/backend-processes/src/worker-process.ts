@@ -21,6 +21,8 @@ export interface WorkerSpec extends ForkSpec {
 
 export interface WorkerEvents {
   onResult(result: BatchResult): void;
+  /** A batch it was told to cancel is over; the worker is free. */
+  onCancelled(batchId: number): void;
   /** It died, or broke the protocol, after it was ready. Not called after `kill()` or `shutdown()`. */
   onLost(reason: ExitReason): void;
 }
@@ -158,6 +160,7 @@ export class WorkerProcess {
         resolveReady();
       })
       .with({ type: "batch-result" }, (result) => this.#events?.onResult(result))
+      .with({ type: "batch-cancelled" }, ({ batchId }) => this.#events?.onCancelled(batchId))
       .with({ type: "fatal" }, ({ error }) => this.#broken(`reported a fatal error: ${error.name}: ${error.message}`))
       .exhaustive();
   }

@@ -18,7 +18,8 @@ export interface WorkerLostMessage {
   readonly exitCode?: number | undefined;
 }
 
-export type FromAgent = FromWorker | WorkerLostMessage;
+/** `batch-cancelled` stays inside the agent: it frees a worker thread, the coordinator has given up on the batch. */
+export type FromAgent = Exclude<FromWorker, { type: "batch-cancelled" }> | WorkerLostMessage;
 
 export const isWorkerLostMessage = isMatching({
   type: "worker-lost" as const,

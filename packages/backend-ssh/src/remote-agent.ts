@@ -86,7 +86,8 @@ export class AgentChannel {
       return;
     }
     for (const message of messages) {
-      if (isFromWorker(message) || isWorkerLostMessage(message)) this.#onMessage(message as FromAgent);
+      const fromAgent = (isFromWorker(message) && message.type !== "batch-cancelled") || isWorkerLostMessage(message);
+      if (fromAgent) this.#onMessage(message as FromAgent);
       else this.#goneWith("the agent sent a message the coordinator does not understand");
     }
   }

@@ -59,6 +59,12 @@ export type FromWorker =
       readonly worker: string;
       readonly outcomes: readonly ItemOutcome[];
     }
+  /**
+   * Answers a `cancel`: the batch is over (dropped from the queue, or it
+   * stopped after its signal fired) and the worker is free. A batch that
+   * finished before the cancel arrived is answered by its `batch-result`.
+   */
+  | { readonly type: "batch-cancelled"; readonly batchId: number }
   | { readonly type: "fatal"; readonly error: WireError };
 
 const wireErrorPattern = { name: P.string, message: P.string, fields: P.any };
@@ -73,6 +79,7 @@ export const isFromWorker = isMatching(
   P.union(
     { type: "ready" as const, info: { worker: P.string, pid: P.number, cores: P.number } },
     { type: "batch-result" as const, batchId: P.number, worker: P.string, outcomes: P.array(outcomePattern) },
+    { type: "batch-cancelled" as const, batchId: P.number },
     { type: "fatal" as const, error: wireErrorPattern },
   ),
 );

@@ -14,8 +14,7 @@ import type { WorkerThreadData } from "./worker-thread.js";
 const CANCEL_GRACE_MS = 2_000;
 
 interface Cancelling {
-  /** The empty batch sent after the cancel: its answer means the thread is free. */
-  readonly fenceId: number;
+  /** Ends the thread if the cancelled batch is not over within the grace period. */
   readonly timer: NodeJS.Timeout;
 }
 
@@ -35,8 +34,6 @@ export class WorkerPool {
   #stopping = false;
   #lastAssigned = -1;
   #started = false;
-  // Fence ids are negative: the coordinator's batch ids are positive.
-  #nextFenceId = -1;
   #startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -62,10 +59,9 @@ export class WorkerPool {
 
   /**
    * A queued batch is dropped. A running one is told through core's cancel
-   * message (its task's signal fires), then followed by an empty "fence"
-   * batch: core's serveWorker runs batches in order and says nothing about
-   * an aborted one, so the fence's answer is what says the thread is free
-   * again — and it stays warm (loaded modules, open store connections).
+   * message (its task's signal fires); the thread answers `batch-cancelled`
+   * when it is free again (or the batch's own result, if it finished first),
+   * and it stays warm (loaded modules, open store connections).
    * A task that ignores its signal past the grace period has its thread
    * ended, and a fresh thread takes its place.
    */
@@ -74,11 +70,9 @@ export class WorkerPool {
     if (queued >= 0) this.#queue.splice(queued, 1);
     const slot = this.#slots.find((s) => s.running?.batchId === batchId);
     if (slot === undefined || slot.running === undefined || slot.cancelling !== undefined) return;
-    const fenceId = this.#nextFenceId--;
     const timer = setTimeout(() => void slot.worker.terminate(), CANCEL_GRACE_MS);
-    slot.cancelling = { fenceId, timer };
+    slot.cancelling = { timer };
     slot.worker.postMessage({ type: "cancel", batchId });
-    slot.worker.postMessage({ type: "batch", batchId: fenceId, task: slot.running.task, items: [] } satisfies BatchMessage);
   }
 
   async stop(): Promise<void> {
@@ -116,19 +110,23 @@ export class WorkerPool {
         this.#pump();
       })
       .with({ type: "batch-result" }, (result) => {
-        const cancelling = slot.cancelling;
-        if (cancelling === undefined) {
-          if (slot.running?.batchId === result.batchId) slot.running = undefined;
-          this.send(result);
-        } else if (result.batchId === cancelling.fenceId) {
-          clearTimeout(cancelling.timer);
-          slot.cancelling = undefined;
-          slot.running = undefined;
-        } // else: the cancelled batch finished before it saw the cancel; nobody waits for it
-        this.#pump();
+        // A cancelled batch that finished before it saw the cancel: nobody waits for its result.
+        if (slot.cancelling === undefined) this.send(result);
+        this.#batchOver(slot, result.batchId);
       })
+      .with({ type: "batch-cancelled" }, ({ batchId }) => this.#batchOver(slot, batchId))
       .with({ type: "fatal" }, (fatal) => this.send(fatal))
       .exhaustive();
+  }
+
+  /** The thread is free again: the batch it ran has ended, one way or the other. */
+  #batchOver(slot: Slot, batchId: number): void {
+    if (slot.running?.batchId === batchId) {
+      clearTimeout(slot.cancelling?.timer);
+      slot.cancelling = undefined;
+      slot.running = undefined;
+    }
+    this.#pump();
   }
 
   #onExit(slot: Slot, code: number): void {

@@ -37,7 +37,12 @@ export function serveWorker(port: WorkerPort, { info, onShutdown }: ServeOptions
       const controller = controllers.get(batch.batchId) ?? new AbortController();
       const outcomes = await runBatch(batch, { worker: info.worker, signal: controller.signal });
       controllers.delete(batch.batchId);
-      if (controller.signal.aborted) continue; // the scheduler gave up on it: say nothing
+      if (controller.signal.aborted) {
+        // The scheduler gave up on it: its outcomes are unwanted, but the
+        // backend waits to hear that this worker is free again.
+        port.send({ type: "batch-cancelled", batchId: batch.batchId }, []);
+        continue;
+      }
       const transfer = outcomes.flatMap((o) => (o.type === "value" ? collectTransferables(o.value) : []));
       port.send({ type: "batch-result", batchId: batch.batchId, worker: info.worker, outcomes }, transfer);
     }
@@ -56,9 +61,15 @@ export function serveWorker(port: WorkerPort, { info, onShutdown }: ServeOptions
         void pump();
       })
       .with({ type: "cancel" }, ({ batchId }) => {
-        controllers.get(batchId)?.abort();
         const queued = queue.findIndex((b) => b.batchId === batchId);
-        if (queued >= 0) queue.splice(queued, 1);
+        if (queued >= 0) {
+          queue.splice(queued, 1);
+          controllers.delete(batchId);
+          port.send({ type: "batch-cancelled", batchId }, []);
+          return;
+        }
+        // Running: it answers when it stops. Unknown: its result already went out.
+        controllers.get(batchId)?.abort();
       })
       .with({ type: "shutdown" }, () => {
         for (const controller of controllers.values()) controller.abort();
