@@ -28,6 +28,7 @@ describe("public API", () => {
       "runItem",
       "serveWorker",
       "toWireError",
+      "unsendableResult",
     ]);
   });
 

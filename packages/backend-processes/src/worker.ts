@@ -4,7 +4,7 @@
  * side; the only thing both share is core's protocol.
  */
 import { availableParallelism } from "node:os";
-import { serveWorker, toWireError, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
+import { serveWorker, unsendableResult, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
 import { exitWithParent } from "./parent-watch.js";
 
 if (process.send === undefined) {
@@ -33,10 +33,6 @@ function sendOrExplain(message: FromWorker): void {
     process.send!(message);
   } catch (error) {
     if (message.type !== "batch-result") throw error;
-    const reason = toWireError(new TypeError(`a result could not be sent back: ${(error as Error).message}`));
-    const outcomes = message.outcomes.map((o) =>
-      o.type === "value" ? { type: "error" as const, index: o.index, error: reason, workMs: o.workMs } : o,
-    );
-    process.send!({ ...message, outcomes });
+    process.send!(unsendableResult(message, error));
   }
 }

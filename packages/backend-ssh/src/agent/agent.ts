@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { match } from "ts-pattern";
-import { isToWorker, toWireError } from "@parazarr/core/worker";
+import { isToWorker, toWireError, unsendableResult } from "@parazarr/core/worker";
 import { decodeAgentConfig, type FromAgent } from "../agent-protocol.js";
 import { FrameDecoder, encodeFrame } from "../frames.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -20,9 +20,7 @@ function write(message: FromAgent): void {
     // The worker already checked results with structured clone; v8's
     // serializer is the same algorithm, so this is a last resort.
     if (message.type !== "batch-result") throw error;
-    const wire = toWireError(error);
-    const outcomes = message.outcomes.map((o) => ({ type: "error" as const, index: o.index, error: wire, workMs: o.workMs }));
-    frame = encodeFrame({ ...message, outcomes });
+    frame = encodeFrame(unsendableResult(message, error));
   }
   // Results were handed over by their worker thread: nothing else touches them while they are written.
   for (const piece of frame) process.stdout.write(piece);

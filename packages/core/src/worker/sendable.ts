@@ -7,6 +7,9 @@
  * Typed arrays are leaves, so large numeric results cost nothing; the walk
  * stops after a fixed number of nodes.
  */
+import type { FromWorker } from "../protocol.js";
+import { toWireError } from "./wire-error.js";
+
 const NODE_BUDGET = 10_000;
 
 export function findUnsendable(value: unknown): { path: string; type: string } | undefined {
@@ -34,4 +37,19 @@ export function findUnsendable(value: unknown): { path: string; type: string } |
     return undefined;
   };
   return walk(value, "");
+}
+
+type BatchResult = Extract<FromWorker, { type: "batch-result" }>;
+
+/**
+ * The last resort of a transport whose send threw on a batch result (a value
+ * the check above could not see through): every value becomes an error that
+ * says why, so the batch still gets its answer instead of hanging.
+ */
+export function unsendableResult(result: BatchResult, error: unknown): BatchResult {
+  const reason = toWireError(new TypeError(`a result could not be sent back: ${(error as Error)?.message ?? String(error)}`));
+  const outcomes = result.outcomes.map((o) =>
+    o.type === "value" ? { type: "error" as const, index: o.index, error: reason, workMs: o.workMs } : o,
+  );
+  return { ...result, outcomes };
 }
