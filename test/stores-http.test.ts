@@ -11,6 +11,7 @@ import { threads } from "@parazarr/backend-threads";
 import { openHttpStore } from "../packages/core/dist/zarr/stores/http.js";
 import { isHttpStoreError, isStoreSpecError, isStoreTimeoutError } from "../packages/core/dist/zarr/stores/errors.js";
 import { startHttpServer } from "./fixtures/http-server.mjs";
+import { expectRanOn, observed } from "./fixtures/observed-plan.js";
 
 let root: string;
 const chunk = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -395,9 +396,12 @@ describe("Zarr over http:// with threads(2)", () => {
 
     const web = await startHttpServer(root, { latencyMs: 2 });
     try {
-      await setPlan(threads(2));
+      const watched = observed(threads(2));
+      await setPlan(watched.plan);
       const remote = await open(`${web.url}/served.zarr`, "rain");
-      const { data, shape } = await read(remote, null);
+      // 7.5 KB of chunks would be read in the caller by default.
+      const { data, shape } = await read(remote, null, { inline: "never" });
+      expectRanOn(watched, "readChunks", /^thread \d+$/);
       expect(shape).toEqual([48, 40]);
       expect(data.subarray(0, 24 * 40)).toEqual(written);
       expect(data.subarray(24 * 40)).toEqual(new Float32Array(24 * 40).fill(-9));

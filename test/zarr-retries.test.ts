@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { create, isTaskError, isTransient, open, read, sequential, setPlan, writeRegion, type TaskError } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { startHttpServer } from "./fixtures/http-server.mjs";
+import { expectRanOn, observed } from "./fixtures/observed-plan.js";
 
 let root: string;
 const written = Float32Array.from({ length: 32 * 32 }, (_, i) => Math.sin(i / 10));
@@ -37,20 +38,27 @@ async function flakyHost() {
   });
 }
 
+// `worker`: who runs a whole read's chunk tasks; null when the plan runs them in the caller.
 describe.each([
-  ["threads(2)", () => threads(2)],
-  ["sequential() (inline in the caller)", () => sequential()],
-])("on %s", (_name, makePlan) => {
+  { name: "threads(2)", makePlan: () => threads(2), worker: /^thread \d+$/ },
+  { name: "sequential() (inline in the caller)", makePlan: () => sequential(), worker: null },
+])("on $name", ({ makePlan, worker }) => {
   it("a read retries chunks that failed with a transient 503, and returns exact data", async () => {
     const web = await flakyHost();
     try {
-      await setPlan(makePlan());
+      const watched = observed(makePlan());
+      await setPlan(watched.plan);
       const remote = await open(`${web.url}/served.zarr`, "rain");
-      const { data } = await read(remote, null);
+      // 16 KB of chunks: inline: "never" sends them to the plan's workers anyway.
+      const { data } = await read(remote, null, { inline: "never" });
       expect(data).toEqual(written);
-      // A one-chunk read runs inline on every plan: it retries too.
+      if (worker) expectRanOn(watched, "readChunks", worker);
+      else expect(watched.runs).toEqual([]);
+      // A one-chunk read runs inline on every plan by default: it retries too.
+      watched.reset();
       const { data: corner } = await read(remote, [[0, 8], [0, 8]]);
       expect(corner[9]).toBe(written[32 + 1]);
+      expect(watched.runs).toEqual([]);
     } finally {
       await web.stop();
     }
@@ -61,8 +69,9 @@ describe.each([
     try {
       await setPlan(makePlan());
       const remote = await open(`${web.url}/served.zarr`, "rain");
-      const error = (await read(remote, null, { retries: 0 }).catch((e: unknown) => e)) as TaskError;
+      const error = (await read(remote, null, { retries: 0, inline: "never" }).catch((e: unknown) => e)) as TaskError;
       expect(isTaskError(error)).toBe(true);
+      expect(error.worker).toMatch(worker ?? /^main \(inline\)$/);
       expect(isTransient(error.cause)).toBe(true);
       expect(String((error.cause as Error).message)).toContain("503");
     } finally {

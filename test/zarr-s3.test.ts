@@ -2,8 +2,9 @@ import { createServer } from "node:net";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { create, isArrayNotFoundError, isTaskError, open, read, sequential, setPlan, writeRegion } from "@parazarr/core";
+import { create, isArrayNotFoundError, isTaskError, open, read, sequential, setPlan, writeRegion, type TaskError } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
+import { expectRanOn, observed } from "./fixtures/observed-plan.js";
 import { startS3Server } from "./fixtures/s3-server.mjs";
 
 let s3: Awaited<ReturnType<typeof startS3Server>>;
@@ -28,6 +29,14 @@ const archive = (name: string) => ({ url: `s3://${s3.bucket}/${name}`, options: 
 const field = (rows: number, cols: number) =>
   Float32Array.from({ length: rows * cols }, (_, i) => Math.floor(i / cols) * 1000 + (i % cols) + 0.5);
 
+/** threads(2), watched: every test in this group asserts its chunk work ran on the threads, not inline in the caller. */
+async function onThreads() {
+  const watched = observed(threads(2));
+  await setPlan(watched.plan);
+  return watched;
+}
+const THREAD = /^thread \d+$/;
+
 async function objectBytes(key: string): Promise<Uint8Array | undefined> {
   try {
     const out = await raw.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
@@ -40,17 +49,19 @@ async function objectBytes(key: string): Promise<Uint8Array | undefined> {
 
 describe("Zarr on s3:// with threads(2)", () => {
   it("writes an array in parallel and reads it back exactly, whole and as a hyperslab", async () => {
-    await setPlan(threads(2));
+    const watched = await onThreads();
+    // 2.3 MiB of chunks: large enough that the default sends the work to the threads.
     const temperature = await create(archive("era.zarr"), "temperature", {
-      shape: [70, 100],
-      chunks: [16, 32], // uneven edge chunks on both axes
+      shape: [700, 640],
+      chunks: [160, 192], // uneven edge chunks on both axes
       dtype: "float32",
       codec: "zstd",
       dimensionNames: ["lat", "lon"],
     });
-    const data = field(70, 100);
+    const data = field(700, 640);
     const receipt = await writeRegion(temperature, null, data);
     expect(receipt.chunksWritten).toBe(5 * 4);
+    expectRanOn(watched, "writeChunks", THREAD);
 
     // The objects are where a Zarr reader expects them under the prefix.
     expect(await objectBytes("era.zarr/temperature/zarr.json")).toBeDefined();
@@ -58,17 +69,22 @@ describe("Zarr on s3:// with threads(2)", () => {
 
     const reopened = await open(archive("era.zarr"), "temperature");
     const whole = await read(reopened, null);
-    expect(whole.shape).toEqual([70, 100]);
+    expect(whole.shape).toEqual([700, 640]);
     expect(whole.data).toEqual(data);
+    expectRanOn(watched, "readChunks", THREAD);
 
-    const slab = await read(reopened, [[10, 50], 33]);
+    // Two chunks: a hyperslab this small would run in the caller by default.
+    watched.reset();
+    const slab = await read(reopened, [[150, 190], 33], { inline: "never" });
     expect(slab.shape).toEqual([40]);
-    expect(slab.data).toEqual(Float32Array.from({ length: 40 }, (_, i) => (10 + i) * 1000 + 33 + 0.5));
+    expect(slab.data).toEqual(Float32Array.from({ length: 40 }, (_, i) => (150 + i) * 1000 + 33 + 0.5));
+    expectRanOn(watched, "readChunks", THREAD);
   });
 
   it("stores the same bytes on sequential() and threads(2), v2 with blosc included", async () => {
     const receipts = [];
-    for (const [name, plan] of [["seq", sequential()], ["thr", threads(2)]] as const) {
+    const watched = observed(threads(2));
+    for (const [name, plan] of [["seq", sequential()], ["thr", watched.plan]] as const) {
       await setPlan(plan);
       const arr = await create(archive(`same-${name}.zarr`), "t", {
         shape: [40, 50],
@@ -78,8 +94,10 @@ describe("Zarr on s3:// with threads(2)", () => {
         zarrFormat: 2,
         fillValue: -1,
       });
-      receipts.push(await writeRegion(arr, null, Int16Array.from({ length: 40 * 50 }, (_, i) => (i % 700) - 350)));
+      // inline: "never": 4 KB would otherwise be written in the caller on both plans.
+      receipts.push(await writeRegion(arr, null, Int16Array.from({ length: 40 * 50 }, (_, i) => (i % 700) - 350), { inline: "never" }));
     }
+    expectRanOn(watched, "writeChunks", THREAD);
     const [sequentialReceipt, threadsReceipt] = receipts;
     expect(threadsReceipt!.chunks).toEqual(sequentialReceipt!.chunks);
     for (const { key } of sequentialReceipt!.chunks.slice(0, 5)) {
@@ -90,27 +108,32 @@ describe("Zarr on s3:// with threads(2)", () => {
   });
 
   it("independent writers of whole-chunk regions, running at once, together fill the array", async () => {
-    await setPlan(threads(2));
+    const watched = await onThreads();
     const arr = await create(archive("regions.zarr"), "v", { shape: [64, 64], chunks: [16, 64], dtype: "float64" });
     const all = Float64Array.from({ length: 64 * 64 }, (_, i) => i / 3);
     await Promise.all(
       [0, 1, 2, 3].map((k) =>
-        writeRegion(arr, [[k * 16, (k + 1) * 16], null], all.subarray(k * 16 * 64, (k + 1) * 16 * 64), { independent: true }),
+        writeRegion(arr, [[k * 16, (k + 1) * 16], null], all.subarray(k * 16 * 64, (k + 1) * 16 * 64), { independent: true, inline: "never" }),
       ),
     );
-    expect((await read(arr, null)).data).toEqual(all);
+    expect(watched.runs.filter((run) => run.task === "writeChunks")).toHaveLength(4);
+    expectRanOn(watched, "writeChunks", THREAD);
+    expect((await read(arr, null, { inline: "never" })).data).toEqual(all);
   });
 
   it("a chunk rewritten to the fill value is deleted from the bucket and reads as fill", async () => {
-    await setPlan(threads(2));
+    const watched = await onThreads();
     const arr = await create(archive("fill.zarr"), "m", { shape: [32, 32], chunks: [16, 16], dtype: "float32", fillValue: 0 });
-    await writeRegion(arr, null, new Float32Array(32 * 32).fill(7));
+    await writeRegion(arr, null, new Float32Array(32 * 32).fill(7), { inline: "never" });
     expect(await objectBytes("fill.zarr/m/c/1/1")).toBeDefined();
 
-    await writeRegion(arr, [[16, 32], [16, 32]], new Float32Array(16 * 16)); // all zeros
+    watched.reset();
+    await writeRegion(arr, [[16, 32], [16, 32]], new Float32Array(16 * 16), { inline: "never" }); // all zeros
+    expectRanOn(watched, "writeChunks", THREAD); // the delete came from a thread
     expect(await objectBytes("fill.zarr/m/c/1/1")).toBeUndefined();
-    const { data } = await read(arr, [[15, 17], [15, 17]]);
+    const { data } = await read(arr, [[15, 17], [15, 17]], { inline: "never" });
     expect(data).toEqual(Float32Array.of(7, 7, 7, 0));
+    expectRanOn(watched, "readChunks", THREAD);
   });
 
   it("a missing array is an ArrayNotFoundError naming the s3:// URL", async () => {
@@ -120,13 +143,15 @@ describe("Zarr on s3:// with threads(2)", () => {
   });
 
   it("a chunk read that fails in a worker names bucket and key, and carries no secret", async () => {
-    await setPlan(threads(2));
+    await onThreads();
     const arr = await create(archive("moved.zarr"), "a", { shape: [64, 64], chunks: [8, 8], dtype: "uint8" });
     await writeRegion(arr, null, new Uint8Array(64 * 64).fill(1));
     // The handle is plain data: point it at a bucket that does not exist.
     const gone = { ...arr, store: { ...arr.store, url: "s3://no-such-bucket/moved.zarr" } };
-    const error = await read(gone, null).catch((e: unknown) => e);
+    const error = await read(gone, null, { inline: "never" }).catch((e: unknown) => e);
     expect(isTaskError(error)).toBe(true);
+    // The worker built its S3 client from its own environment's credentials.
+    expect((error as TaskError).worker).toMatch(THREAD);
     expect((error as Error).message).toMatch(/S3 GetObject s3:\/\/no-such-bucket\/moved\.zarr\/a\/c\/\d+\/\d+ failed: NoSuchBucket/);
     const cause = (error as Error).cause as { _tag?: string; transient?: boolean; bucket?: string };
     expect(cause).toMatchObject({ _tag: "S3StoreError", transient: false, bucket: "no-such-bucket" });
@@ -134,15 +159,16 @@ describe("Zarr on s3:// with threads(2)", () => {
   });
 
   it("a worker's transient failure (endpoint down) reaches the caller still marked transient", async () => {
-    await setPlan(threads(2));
+    await onThreads();
     const arr = await create(archive("down.zarr"), "a", { shape: [64, 64], chunks: [8, 8], dtype: "uint8" });
     const closed = createServer();
     await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
     const { port } = closed.address() as { port: number };
     await new Promise((done) => closed.close(done));
     const down = { ...arr, store: { ...arr.store, options: { ...arr.store.options, endpoint: `http://127.0.0.1:${port}` } } };
-    const error = await read(down, null).catch((e: unknown) => e);
+    const error = await read(down, null, { inline: "never" }).catch((e: unknown) => e);
     expect(isTaskError(error)).toBe(true);
+    expect((error as TaskError).worker).toMatch(THREAD);
     expect((error as Error).cause).toMatchObject({ _tag: "S3StoreError", code: "ECONNREFUSED", transient: true });
   });
 });

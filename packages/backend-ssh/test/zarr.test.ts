@@ -2,21 +2,26 @@
  * The Zarr script a user runs on threads(8) runs unchanged on ssh hosts:
  * the store it leaves and the arrays it reads are byte-identical to
  * sequential(). (The hosts share this machine's filesystem, as hosts
- * sharing an NFS mount would.)
+ * sharing an NFS mount would.) The arrays are small, so every call says
+ * inline: "never" and the test checks that the hosts, not the caller, ran
+ * each chunk task.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ssh } from "@parazarr/backend-ssh";
 import { create, read, sequential, withPlan, writeRegion, type CodecOption, type Plan, type Selection } from "@parazarr/core";
+import { expectRanOn, observed, type ObservedPlan } from "../../../test/fixtures/observed-plan.js";
 import { makeTempDir, pattern, snapshotStore } from "../../../test/fixtures/zarr-helpers.js";
 import { sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
 
 let servers: SshServers;
 let remote: Plan;
+let watched: ObservedPlan;
 const dirs: Array<{ remove(): void }> = [];
 
 beforeAll(async () => {
   servers = await startSshServers(3);
-  remote = ssh(sshOptions(servers, { workersPerHost: 1 }));
+  watched = observed(ssh(sshOptions(servers, { workersPerHost: 1 })));
+  remote = watched.plan;
 });
 afterAll(async () => {
   await remote.close();
@@ -30,16 +35,19 @@ const cases: Array<{ name: string; zarrFormat: 2 | 3; codec: CodecOption; patch:
   { name: "v3 gzip", zarrFormat: 3, codec: "gzip", patch: [[17, 18], [0, 80]], selection: [[0, 100], [0, 80]] },
 ];
 
+/** On sequential() the option changes nothing: it has no workers, every call runs in the caller. */
+const onWorkers = { inline: "never" } as const;
+
 async function script(plan: Plan, c: (typeof cases)[number]) {
   const dir = makeTempDir("ssh-zarr");
   dirs.push(dir);
   return withPlan(plan, async () => {
     const array = await create(dir.path, "g/v", { shape: [100, 80], chunks: [10, 16], dtype: "float64", codec: c.codec, zarrFormat: c.zarrFormat });
-    const receipts = [await writeRegion(array, null, pattern("float64", 8000, 1))];
+    const receipts = [await writeRegion(array, null, pattern("float64", 8000, 1), onWorkers)];
     const patchShape = (c.patch as Array<[number, number] | number>).map((s) => (typeof s === "number" ? 1 : s[1] - s[0]));
     const patch = pattern("float64", patchShape.reduce((a, b) => a * b, 1), 2);
-    receipts.push(await writeRegion(array, c.patch, { data: patch, shape: patchShape }));
-    const reads = [await read(array), await read(array, c.selection)].map((r) => ({
+    receipts.push(await writeRegion(array, c.patch, { data: patch, shape: patchShape }, onWorkers));
+    const reads = [await read(array, null, onWorkers), await read(array, c.selection, onWorkers)].map((r) => ({
       shape: r.shape,
       bytes: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength),
     }));
@@ -51,7 +59,11 @@ describe("zarr on ssh hosts: byte-identical to sequential()", () => {
   for (const c of cases) {
     it(c.name, async () => {
       const expected = await script(sequential(), c);
+      watched.reset();
       const actual = await script(remote, c);
+      // A host's workers are named after it ("root@127.0.0.1:2222 worker 1"), as in errors.
+      const onAHost = new RegExp(`^(${servers.hosts.map((host) => host.replace(/[.]/g, "\\.")).join("|")}) worker \\d+$`);
+      for (const task of ["writeChunks", "readChunks"]) expectRanOn(watched, task, onAHost);
       expect(actual.store).toEqual(expected.store);
       expect(actual.receipts).toEqual(expected.receipts);
       expect(actual.reads).toEqual(expected.reads);

@@ -4,6 +4,7 @@ export { create, type CreateOptions } from "./create.js";
 export { read, type ReadOptions, type ReadResult } from "./read.js";
 export { writeRegion, type ChunkReceipt, type WriteData, type WriteOptions, type WriteReceipt } from "./write.js";
 export type { CodecOption } from "./codec-option.js";
+export type { InlineMode } from "./work-plan.js";
 export type { ZarrArray, CodecSpec } from "./array.js";
 export type { DType, Endian, TypedArray } from "./dtype.js";
 export type { DimensionSelection, Selection } from "./selection.js";

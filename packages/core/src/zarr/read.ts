@@ -18,7 +18,7 @@ import { checkArrayHandle } from "./handle-check.js";
 import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { readChunks } from "./tasks.js";
-import { checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline } from "./work-plan.js";
+import { checkInline, checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline, type InlineMode } from "./work-plan.js";
 
 export interface ReadOptions {
   /** Cancels the read; it rejects with AbortError. */
@@ -29,6 +29,8 @@ export interface ReadOptions {
   out?: TypedArray;
   /** Retries of a chunk group after a transient store error or a lost worker. Default 3. */
   retries?: number;
+  /** "auto" (default): a small read runs in the caller; "never": always on the plan's workers; "always": in the caller. */
+  inline?: InlineMode;
 }
 
 export interface ReadResult {
@@ -38,7 +40,7 @@ export interface ReadResult {
   readonly stride: number[];
 }
 
-const OPTIONS = ["signal", "onProgress", "out", "retries"] as const;
+const OPTIONS = ["signal", "onProgress", "out", "retries", "inline"] as const;
 
 export async function read(array: ZarrArray, selection?: Selection | null, options: ReadOptions = {}): Promise<ReadResult> {
   checkArrayHandle("read", array);
@@ -46,12 +48,13 @@ export async function read(array: ZarrArray, selection?: Selection | null, optio
   const signal = checkSignal("read", options.signal);
   const retries = checkRetries("read", options.retries);
   const onProgress = checkProgress<Progress>("read", options.onProgress);
+  const inlineMode = checkInline("read", options.inline);
   const sel = normalizeSelection(selection, array.shape, "selection");
   checkOut(array, sel, options.out);
   await checkCodecs(array);
   const total = countChunks(array, sel);
   const plan = getPlan();
-  const inline = plan.capabilities.inProcess || runsInline(array, total);
+  const inline = plan.capabilities.inProcess || runsInline(array, total, inlineMode);
   const shared = !inline && plan.capabilities.sharedMemory && (options.out === undefined || isShared(options.out));
   const data = options.out ?? allocate(array, sel, shared);
   // The output seen with the array's rank: index-selected dimensions have length 1.

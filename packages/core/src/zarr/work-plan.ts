@@ -20,12 +20,32 @@ const INLINE_MAX_CHUNKS = 1;
 const INLINE_MAX_BYTES = 1024 * 1024;
 
 /**
- * Whether a call is too small to be worth a worker. PARAZARR_INLINE_MAX_CHUNKS,
- * read at each call, replaces the rule with "at most that many chunks": a
- * knob for stores whose latency changes the trade-off, and how benchmarks,
- * tests and the conformance suite send even small calls to the workers (0).
+ * Where a read or write runs. "auto" (the default) keeps a call in the
+ * caller when it is too small to be worth a worker; "never" sends every
+ * call to the plan's workers, however small (a test or a benchmark that
+ * must exercise them, a store whose latency makes even one chunk worth
+ * overlapping); "always" runs the call in the caller on any plan. A plan
+ * that runs in the caller (`sequential()`) has no workers to send it to.
  */
-export function runsInline(array: ZarrArray, chunkCount: number): boolean {
+export type InlineMode = "auto" | "never" | "always";
+const INLINE_MODES: readonly InlineMode[] = ["auto", "never", "always"];
+
+export function checkInline(where: string, inline: unknown): InlineMode {
+  if (inline === undefined) return "auto";
+  if (!INLINE_MODES.includes(inline as InlineMode)) {
+    throw new ZarrOptionError(`${where}: inline must be "auto", "never" or "always", got ${JSON.stringify(inline)}`, "inline");
+  }
+  return inline as InlineMode;
+}
+
+/**
+ * Whether a call runs in the caller. Under "auto", PARAZARR_INLINE_MAX_CHUNKS,
+ * read at each call, replaces the size rule with "at most that many chunks":
+ * a knob for a whole run (benchmarks, a store whose latency changes the
+ * trade-off) without touching the code; the `inline` option of one call wins.
+ */
+export function runsInline(array: ZarrArray, chunkCount: number, mode: InlineMode = "auto"): boolean {
+  if (mode !== "auto") return mode === "always";
   const knob = process.env.PARAZARR_INLINE_MAX_CHUNKS;
   if (knob !== undefined && /^\d+$/.test(knob)) return chunkCount <= Number(knob);
   const chunkBytes = product(array.chunks) * bytesPerElement(array.dtype);

@@ -20,7 +20,7 @@ import { normalizeSelection, type NormalizedSelection, type Selection } from "./
 import { openStore } from "./stores/index.js";
 import { writeChunks } from "./tasks.js";
 import { toSourceView, type WriteData } from "./write-data.js";
-import { checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline } from "./work-plan.js";
+import { checkInline, checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline, type InlineMode } from "./work-plan.js";
 
 export type { WriteData } from "./write-data.js";
 export type { ChunkReceipt } from "./chunk-write.js";
@@ -39,6 +39,8 @@ export interface WriteOptions {
   independent?: boolean;
   /** Retries of a chunk group after a transient store error or a lost worker. Default 3. */
   retries?: number;
+  /** "auto" (default): a small write runs in the caller; "never": always on the plan's workers; "always": in the caller. */
+  inline?: InlineMode;
 }
 
 export interface WriteReceipt {
@@ -52,7 +54,7 @@ export interface WriteReceipt {
   readonly emptyChunks: string[];
 }
 
-const OPTIONS = ["signal", "onProgress", "independent", "retries"] as const;
+const OPTIONS = ["signal", "onProgress", "independent", "retries", "inline"] as const;
 
 export async function writeRegion(
   array: ZarrArray,
@@ -65,6 +67,7 @@ export async function writeRegion(
   const signal = checkSignal("writeRegion", options.signal);
   const retries = checkRetries("writeRegion", options.retries);
   const onProgress = checkProgress<Progress>("writeRegion", options.onProgress);
+  const inlineMode = checkInline("writeRegion", options.inline);
   if (options.independent !== undefined && typeof options.independent !== "boolean") {
     throw new ZarrOptionError("writeRegion: independent must be true or false", "independent");
   }
@@ -79,7 +82,7 @@ export async function writeRegion(
 
   const total = countChunks(array, sel);
   const plan = getPlan();
-  const inline = plan.capabilities.inProcess || runsInline(array, total);
+  const inline = plan.capabilities.inProcess || runsInline(array, total, inlineMode);
   const concurrency = inline ? 1 : await plan.concurrency();
   const groups = groupsOf(planChunks(array, sel), chunksPerTask(array, total, concurrency));
   const results: ChunkReceipt[][] = [];
