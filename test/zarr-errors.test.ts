@@ -10,7 +10,7 @@ import {
   create, open, read, sequential, setPlan, writeRegion,
   isArrayExistsError, isArrayNotFoundError, isChunkAlignmentError, isDataMismatchError, isMetadataError,
   isReadOnlyStoreError, isSelectionError, isStoreKeyError, isTaskError, isUnknownCodecError, isZarrOptionError,
-  type ZarrArray,
+  type TaskError, type ZarrArray,
 } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { makeTempDir, pattern, snapshotStore } from "./fixtures/zarr-helpers.js";
@@ -190,8 +190,13 @@ describe("zarr failures inside tasks", () => {
     const other = await create(dir.path, "corrupt", { shape: [40], chunks: [5], dtype: "float64", codec: "zstd", zarrFormat: 2 });
     await writeRegion(other, null, pattern("float64", 40) as Float64Array);
     writeFileSync(join(dir.path, "corrupt/3"), Buffer.from("definitely not zstd"));
-    const error = await read(other).then(() => undefined, (e: unknown) => e);
+    // 320 bytes of chunks would be read in the caller: send them to the threads.
+    const error = await read(other, null, { inline: "never" }).then(() => undefined, (e: unknown) => e);
     expect(isTaskError(error)).toBe(true);
-    expect(String((error as Error).message)).toMatch(/readChunks/);
+    expect((error as TaskError).worker).toMatch(/^thread \d+$/);
+    // The worker-side decoder's own error, not a generic failure: it names the codec that refused the bytes.
+    expect(((error as TaskError).cause as Error).message).toMatch(/\bzstd\b/);
+    // A corrupt chunk stays corrupt: it is not retried as if the store had hiccuped.
+    expect((error as TaskError).attempt).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { map } from "../map/map.js";
 import { withPlan } from "../plan/current.js";
-import { square, whichWorker } from "./tasks.js";
+import { MODULE_COPY, square, whichWorkerCopy } from "./tasks.js";
 import type { SuiteContext } from "./index.js";
 
 /** Handles that a plan may hold; timers and the TTY belong to the test runner. */
@@ -19,11 +19,23 @@ export function lifecycleCases(suite: SuiteContext): void {
       expect(String(suite.makePlan())).toMatch(/^[a-z]+\(.*\)$/);
     });
 
-    it("keeps its workers across map calls", async () => {
-      const inputs = Array.from({ length: 40 }, (_, i) => i);
-      const first = new Set(await map(whichWorker, inputs, { batchSize: 1 }));
-      const second = new Set(await map(whichWorker, inputs, { batchSize: 1 }));
-      for (const worker of second) expect(first.has(worker)).toBe(true);
+    // A worker's name alone cannot tell a kept worker from its replacement
+    // ("thread 1" may be reused, an SSH host's "worker 1" always is); its
+    // copy of the task module can: a new worker imports the module afresh.
+    it.skipIf(suite.capabilities.inProcess)("keeps its workers across map calls", async () => {
+      const inputs = Array.from({ length: 40 }, () => 5);
+      const first = new Set(await map(whichWorkerCopy, inputs, { batchSize: 1 }));
+      const second = new Set(await map(whichWorkerCopy, inputs, { batchSize: 1 }));
+      for (const worker of second) expect(first).toContain(worker);
+      // Never more distinct workers than the plan runs at once, and none of them the caller.
+      expect(new Set([...first, ...second]).size).toBeLessThanOrEqual(await suite.plan().concurrency());
+      for (const worker of first) expect(worker.endsWith(MODULE_COPY)).toBe(false);
+    });
+
+    it.runIf(suite.capabilities.inProcess)("runs every task in the caller, on the caller's own copy of the task module", async () => {
+      const inputs = Array.from({ length: 10 }, () => 1);
+      const seen = new Set([...(await map(whichWorkerCopy, inputs)), ...(await map(whichWorkerCopy, inputs))]);
+      expect([...seen]).toEqual([`main ${MODULE_COPY}`]);
     });
 
     it("closes idempotently and leaves no handle open", async () => {

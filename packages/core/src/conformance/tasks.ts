@@ -3,6 +3,7 @@
  * compile to dist) so that any worker — a thread, a process, a host — can
  * import them by URL like any user task.
  */
+import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { setTimeout as sleepMs } from "node:timers/promises";
 import { TransientError } from "../errors.js";
@@ -13,6 +14,19 @@ export const square = task(import.meta.url, "square", (x: number) => x * x);
 export const identity = task(import.meta.url, "identity", <T>(x: T) => x);
 
 export const whichWorker = task(import.meta.url, "whichWorker", (_: unknown, ctx) => ctx.worker);
+
+/**
+ * Made once per copy of this module. A worker imports it once and keeps it,
+ * so an equal value means the same worker; a restarted or replaced worker
+ * imports it afresh. An in-process plan runs the caller's own copy.
+ */
+export const MODULE_COPY = randomUUID();
+
+/** The worker's name and its copy of this module, after `ms` (so every worker gets a share of a map). */
+export const whichWorkerCopy = task(import.meta.url, "whichWorkerCopy", async (ms: number, ctx) => {
+  await sleepMs(ms, undefined, { signal: ctx.signal });
+  return `${ctx.worker} ${MODULE_COPY}`;
+});
 
 /** An error with a class of its own and fields that must survive the trip back. */
 export class GridCellError extends Error {
