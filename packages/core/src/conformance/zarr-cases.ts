@@ -13,6 +13,7 @@ import type { Capabilities } from "../backend.js";
 import { withPlan } from "../plan/current.js";
 import type { Plan } from "../plan/plan.js";
 import { sequential } from "../plan/sequential.js";
+import { observed, type ObservedPlan } from "./observed-plan.js";
 import type { CreateOptions } from "../zarr/create.js";
 import { create, read, writeRegion, type Selection, type TypedArray } from "../zarr/index.js";
 
@@ -86,12 +87,14 @@ async function runScript(plan: Plan, root: string, c: ScriptCase): Promise<{ sto
 export function describeZarrCases(makePlan: () => Plan, capabilities: Capabilities): void {
   describe("zarr", () => {
     let plan: Plan;
+    let watched: ObservedPlan;
     let temp: string;
     let counter = 0;
     let knob: string | undefined;
     const freshDir = () => join(temp, `store-${counter++}`);
     beforeAll(async () => {
-      plan = makePlan();
+      watched = observed(makePlan());
+      plan = watched.plan;
       temp = await mkdtemp(join(tmpdir(), "parazarr-conformance-zarr-"));
       // These cases are small; by default small calls run in the caller and
       // would never reach the backend under test. Send every call to it.
@@ -108,9 +111,18 @@ export function describeZarrCases(makePlan: () => Plan, capabilities: Capabiliti
     for (const c of cases) {
       it(`writes and reads like sequential(): ${c.name}`, async () => {
         const expected = await runScript(sequential(), freshDir(), c);
+        watched.reset();
         const actual = await runScript(plan, freshDir(), c);
         expect(actual.store).toEqual(expected.store);
         expect(actual.reads).toEqual(expected.reads);
+        if (capabilities.inProcess) {
+          // No workers: Zarr I/O runs in the caller, never through the plan's backend.
+          expect(watched.runs).toEqual([]);
+        } else {
+          // The script's writes and reads went through the backend under test, not the caller.
+          expect(watched.workers("writeChunks")).not.toEqual([]);
+          expect(watched.workers("readChunks")).not.toEqual([]);
+        }
       });
     }
 
