@@ -55,10 +55,11 @@ function parseIntegerFill(value: unknown, dtype: DType, [min, max]: readonly [bi
   return isBigInt(dtype) ? exact : Number(exact);
 }
 
-function parseFloatFill(value: unknown, dtype: DType, field: string): number {
+function parseFloatFill(given: unknown, dtype: DType, field: string): number {
+  // A long integer literal in metadata arrives as a bigint: a float array takes its nearest value.
+  const value = typeof given === "bigint" ? Number(given) : given;
   if (typeof value === "string" && value in SPECIAL) return SPECIAL[value]!;
   if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "bigint" && Number.isSafeInteger(Number(value))) return Number(value);
   if (typeof value !== "number") throw refuse(value, dtype, field, 'expected a number, "NaN", "Infinity" or "-Infinity"');
   // Rounding to the nearest float32 is what storing does; overflowing to Infinity is not a rounding.
   if (dtype === "float32" && Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {

@@ -38,7 +38,20 @@ export interface ChunkPipeline {
   decode(bytes: Uint8Array, key: string): Promise<Chunk>;
 }
 
-type Built = { arrayCodecs: ArrayCodec[]; toBytes: ArrayToBytesCodec; bytesCodecs: BytesCodec[]; chunkBytes: number };
+type Built = {
+  arrayCodecs: ArrayCodec[];
+  toBytes: ArrayToBytesCodec;
+  bytesCodecs: BytesCodec[];
+  /** The decoded size of a whole chunk, in bytes and in elements. */
+  chunkBytes: number;
+  chunkElements: number;
+  /** Whether the encoded elements have the array's own dtype, so the serialised size is known before decoding. */
+  sameDtype: boolean;
+};
+
+// Array→array codecs that keep the element type; others (cast_value,
+// scale_offset, a delta with `astype`) change what the bytes codec sees.
+const DTYPE_PRESERVING = new Set(["transpose", "bitround", "numcodecs.bitround"]);
 
 async function build(array: ZarrArray): Promise<Built> {
   const meta = {
@@ -50,9 +63,11 @@ async function build(array: ZarrArray): Promise<Built> {
   const arrayCodecs: ArrayCodec[] = [];
   const bytesCodecs: BytesCodec[] = [];
   let toBytes: ArrayToBytesCodec | undefined;
+  const kinds: Array<string | undefined> = [];
   for (const spec of array.codecs) {
     const factory = await loadCodec(spec);
     const codec = fromConfig(factory, spec, meta);
+    kinds.push(codec.kind);
     if (codec.kind === "array_to_array") arrayCodecs.push(codec as unknown as ArrayCodec);
     else if (codec.kind === "array_to_bytes") toBytes = codec as unknown as ArrayToBytesCodec;
     else bytesCodecs.push(codec as unknown as BytesCodec);
@@ -61,7 +76,9 @@ async function build(array: ZarrArray): Promise<Built> {
     const factory = await loadCodec({ name: "bytes", configuration: { endian: "little" } });
     toBytes = factory.fromConfig({ endian: "little" }, meta) as ArrayToBytesCodec;
   }
-  return { arrayCodecs, toBytes, bytesCodecs, chunkBytes: product(array.chunks) * bytesPerElement(array.dtype) };
+  const chunkElements = product(array.chunks);
+  const sameDtype = array.codecs.every((spec, i) => DTYPE_PRESERVING.has(spec.name) || kinds[i] !== "array_to_array");
+  return { arrayCodecs, toBytes, bytesCodecs, chunkBytes: chunkElements * bytesPerElement(array.dtype), chunkElements, sameDtype };
 }
 
 /** A codec's own refusal of its configuration (a plain Error from numcodecs) becomes a MetadataError naming the codec. */
@@ -104,7 +121,7 @@ export function getPipeline(array: ZarrArray): Promise<ChunkPipeline> {
   return pipeline;
 }
 
-function toPipeline({ arrayCodecs, toBytes, bytesCodecs, chunkBytes }: Built): ChunkPipeline {
+function toPipeline({ arrayCodecs, toBytes, bytesCodecs, chunkBytes, chunkElements, sameDtype }: Built): ChunkPipeline {
   return {
     async encode(chunk) {
       for (const codec of arrayCodecs) chunk = await codec.encode(chunk);
@@ -116,9 +133,11 @@ function toPipeline({ arrayCodecs, toBytes, bytesCodecs, chunkBytes }: Built): C
       for (let i = bytesCodecs.length - 1; i >= 0; i--) bytes = await bytesCodecs[i]!.decode(bytes);
       // The bytes codec views whatever it gets as elements: a truncated or
       // padded chunk would read as if it were fine, shifted or cut.
-      if (bytes.byteLength !== chunkBytes) throw new ChunkSizeError(key, chunkBytes, bytes.byteLength);
+      if (sameDtype && bytes.byteLength !== chunkBytes) throw new ChunkSizeError(key, chunkBytes, bytes.byteLength);
       let chunk = await toBytes.decode(bytes);
       for (let i = arrayCodecs.length - 1; i >= 0; i--) chunk = await arrayCodecs[i]!.decode(chunk);
+      // With a type-changing codec the size is only known now.
+      if (chunk.data.length !== chunkElements) throw new ChunkSizeError(key, chunkBytes, chunk.data.byteLength);
       return chunk;
     },
   };
