@@ -122,6 +122,14 @@ describe("fill values are checked against their dtype", () => {
     expect((error as Error).message).toContain("fill_value");
   });
 
+  it("writeRegion refuses a handle edited to a fill value its dtype cannot hold", async () => {
+    const root = temp("fill-handle");
+    const array = await create(root, "a", { shape: [4], chunks: [2], dtype: "uint8", fillValue: 1 });
+    const error = await rejection(writeRegion({ ...array, fillValue: 300 }, [[0, 1]], Uint8Array.of(5)));
+    expect(isMetadataError(error), String(error)).toBe(true);
+    expect((error as Error).message).toContain("300");
+  });
+
   it("accepts the extremes each dtype holds", async () => {
     const root = temp("fill-extremes");
     const a = await create(root, "u8", { shape: [2], chunks: [2], dtype: "uint8", fillValue: 255 });
