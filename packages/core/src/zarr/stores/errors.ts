@@ -116,7 +116,7 @@ export class FileStoreError extends ParazarrError {
     readonly key: string,
     readonly operation: "read" | "write" | "delete",
     /** The system error code ("EROFS", "EACCES", …). */
-    readonly code: string | undefined,
+    readonly code: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);

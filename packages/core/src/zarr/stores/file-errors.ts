@@ -22,16 +22,21 @@ const REASONS: Record<string, string> = {
   ENOENT: "a directory on the way is missing",
 };
 
-function wrap(url: string, key: StoreKey, operation: FileStoreError["operation"], cause: unknown): FileStoreError {
-  const code = (cause as { code?: unknown } | null)?.code;
-  const known = typeof code === "string" ? code : undefined;
-  const reason = (known && REASONS[known]) ?? (cause instanceof Error ? cause.message : String(cause));
+/** The system error code ("EROFS") of a failed fs call; undefined for anything else (an abort, a tagged error), which passes through as it is. */
+function systemCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+function wrap(url: string, key: StoreKey, operation: FileStoreError["operation"], cause: unknown): unknown {
+  const code = systemCode(cause);
+  if (code === undefined) return cause;
   return new FileStoreError(
-    `cannot ${operation} ${key} in the store ${url}: ${reason}${known ? ` (${known})` : ""}`,
+    `cannot ${operation} ${key} in the store ${url}: ${REASONS[code] ?? (cause as Error).message} (${code})`,
     url,
     key,
     operation,
-    known,
+    code,
     { cause },
   );
 }
