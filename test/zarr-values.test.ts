@@ -164,6 +164,19 @@ describe("64-bit fill values are exact end to end", () => {
     }
   }
 
+  it("only fill values become bigints: a long integer in the attributes stays a number, as JSON.parse gives it", async () => {
+    const root = temp("fill64-attrs");
+    await create(root, "a", { shape: [2], chunks: [2], dtype: "uint64", fillValue: 2n ** 64n - 1n, attributes: { count: 12345678901234567890 } });
+    const array = await open(root, "a");
+    expect(array.fillValue).toBe(2n ** 64n - 1n);
+    expect(array.attributes.count).toBe(12345678901234567890);
+  });
+
+  it("no fill value (null) is a v2 notion: Zarr v3 create refuses it", async () => {
+    const error = await rejection(create(temp("null-v3"), "a", { shape: [2], chunks: [2], dtype: "int32", fillValue: null }));
+    expect(isMetadataError(error) && error.field).toBe("fillValue");
+  });
+
   it("zarr-python reads the exact fill values of v2 arrays parazarr wrote", async () => {
     const root = temp("fill64-python");
     const dumps = temp("fill64-dumps");
