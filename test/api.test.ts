@@ -51,18 +51,18 @@ describe("public API", () => {
   it("@parazarr/core exports plans, tasks, map, Zarr I/O and tagged errors, nothing internal", async () => {
     expect(await names("@parazarr/core")).toEqual([
       // errors
-      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "CloneError",
-      "DataMismatchError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
-      "ReadOnlyStoreError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
-      "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
+      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkSizeError", "CloneError",
+      "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
+      "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
+      "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
       "chunkKey", "create", "getPlan",
       // guards
-      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isCloneError",
-      "isDataMismatchError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
-      "isReadOnlyStoreError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
-      "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
+      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkSizeError", "isCloneError",
+      "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
+      "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
+      "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
       "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "sequential", "setPlan", "task",
       "withPlan", "writeRegion",

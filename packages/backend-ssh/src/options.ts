@@ -5,7 +5,7 @@
  * Keys and known_hosts files are read when the plan starts.
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { PlanError, checkCount, describeValue } from "@parazarr/core/backend";
 import { parseHostAddress, type HostAddress } from "./host-address.js";
 
@@ -39,6 +39,13 @@ export interface SshOptions {
   keepaliveIntervalMs?: number;
   /** Fail the start when any host cannot be reached, instead of going on with the others. */
   requireAllHosts?: boolean;
+  /**
+   * Absolute paths that every host mounts at the same place with the same
+   * files (an NFS or Lustre mount). Zarr calls refuse a `file://` store
+   * outside them: on its own disk each host would write chunks nobody else
+   * sees. Default none: use s3:// or http(s):// stores, or list the mount.
+   */
+  sharedFilesystem?: readonly string[];
 }
 
 export interface ResolvedOptions {
@@ -56,6 +63,7 @@ export interface ResolvedOptions {
   readonly connectTimeoutMs: number;
   readonly keepaliveIntervalMs: number;
   readonly requireAllHosts: boolean;
+  readonly sharedFilesystem: readonly string[];
 }
 
 const WHERE = "ssh(options)";
@@ -66,7 +74,7 @@ export function expandHome(path: string): string {
 }
 const KNOWN = new Set([
   "hosts", "privateKey", "passphrase", "agent", "knownHosts", "hostKeys", "verifyHostKeys", "workersPerHost",
-  "node", "remoteDir", "connectTimeoutMs", "keepaliveIntervalMs", "requireAllHosts",
+  "node", "remoteDir", "connectTimeoutMs", "keepaliveIntervalMs", "requireAllHosts", "sharedFilesystem",
 ]);
 
 function fail(option: string, allowed: string, value: unknown): never {
@@ -111,6 +119,14 @@ function resolveHostKeys(value: unknown): Record<string, readonly string[]> {
   return out;
 }
 
+function resolveSharedFilesystem(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((p) => typeof p === "string" && isAbsolute(expandHome(p)))) {
+    fail("sharedFilesystem", 'a list of absolute paths, such as ["/shared/data"]', value);
+  }
+  return value.map((p: string) => resolve(expandHome(p)));
+}
+
 function optionalMs(options: SshOptions, option: "connectTimeoutMs" | "keepaliveIntervalMs", fallback: number): number {
   const value = options[option];
   return value === undefined ? fallback : checkCount(WHERE, option, value, 1);
@@ -147,5 +163,6 @@ export function resolveOptions(options: SshOptions): ResolvedOptions {
     connectTimeoutMs: optionalMs(options, "connectTimeoutMs", 10_000),
     keepaliveIntervalMs: optionalMs(options, "keepaliveIntervalMs", 5_000),
     requireAllHosts: requireAllHosts ?? false,
+    sharedFilesystem: resolveSharedFilesystem(options.sharedFilesystem),
   };
 }

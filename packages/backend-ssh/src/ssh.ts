@@ -9,7 +9,7 @@ import { startSsh } from "./start.js";
  *
  * Task modules are bundled and shipped to each host (cached by content
  * hash); stores travel as URLs, so each host must reach the data itself
- * (a shared filesystem, HTTP or S3).
+ * (HTTP, S3, or a shared filesystem listed in `sharedFilesystem`).
  */
 export function ssh(options: SshOptions): Plan {
   const resolved = resolveOptions(options);
@@ -25,7 +25,10 @@ export function ssh(options: SshOptions): Plan {
 
 function hostPlan(resolved: ResolvedOptions) {
   return {
-    capabilities: { inProcess: false, survivesCrash: true, preemptsRunning: true, sharedMemory: false, remote: true },
+    capabilities: {
+      inProcess: false, survivesCrash: true, preemptsRunning: true, sharedMemory: false, remote: true,
+      sharedFilesystem: resolved.sharedFilesystem,
+    },
     start: () => startSsh(resolved),
   };
 }

@@ -28,6 +28,8 @@ describe("ssh(options)", () => {
     [{ hosts: ["h1"], hostKeys: { h1: 42 } }, "hostKeys"],
     [{ hosts: ["h1"], verifyHostKeys: "no" }, "verifyHostKeys"],
     [{ hosts: ["h1"], hostkeys: {} }, '"hostkeys"'],
+    [{ hosts: ["h1"], sharedFilesystem: ["data/shared"] }, "sharedFilesystem"],
+    [{ hosts: ["h1"], sharedFilesystem: "/shared" }, "sharedFilesystem"],
   ])("refuses %j naming %s", (options, named) => {
     const error = refusal(() => ssh(options as never));
     expect(isPlanError(error)).toBe(true);

@@ -2,13 +2,17 @@
  * The Zarr script a user runs on threads(8) runs unchanged on ssh hosts:
  * the store it leaves and the arrays it reads are byte-identical to
  * sequential(). (The hosts share this machine's filesystem, as hosts
- * sharing an NFS mount would.) The arrays are small, so every call says
- * inline: "never" and the test checks that the hosts, not the caller, ran
- * each chunk task.
+ * sharing an NFS mount would; the plan says so with `sharedFilesystem`.)
+ * Without that declaration a file:// store is refused. The arrays are small,
+ * so every call says inline: "never" and the test checks that the hosts, not
+ * the caller, ran each chunk task.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ssh } from "@parazarr/backend-ssh";
-import { create, read, sequential, withPlan, writeRegion, type CodecOption, type Plan, type Selection } from "@parazarr/core";
+import {
+  create, isStoreNotSharedError, read, sequential, withPlan, writeRegion,
+  type CodecOption, type Plan, type Selection,
+} from "@parazarr/core";
 import { expectRanOn, observed, type ObservedPlan } from "../../../test/fixtures/observed-plan.js";
 import { makeTempDir, pattern, snapshotStore } from "../../../test/fixtures/zarr-helpers.js";
 import { sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
@@ -69,4 +73,53 @@ describe("zarr on ssh hosts: byte-identical to sequential()", () => {
       expect(actual.reads).toEqual(expected.reads);
     });
   }
+});
+
+describe("zarr on ssh hosts: a local path must be declared shared", () => {
+  /** The servers' plan as a user writes it before knowing about shared filesystems. */
+  const undeclared = () => ssh({ hosts: servers.hosts, privateKey: servers.clientKey, knownHosts: servers.knownHosts });
+
+  it("create, writeRegion and read refuse a file:// store outside sharedFilesystem, before anything is written", async () => {
+    const dir = makeTempDir("ssh-unshared");
+    dirs.push(dir);
+    const array = await create(dir.path, "v", { shape: [20], chunks: [5], dtype: "float64" });
+    const before = snapshotStore(dir.path);
+    const plan = undeclared();
+    const refusals = await withPlan(plan, () =>
+      Promise.all([
+        create(dir.path, "w", { shape: [20], chunks: [5], dtype: "float64" }).catch((e: unknown) => e),
+        writeRegion(array, null, pattern("float64", 20, 3)).catch((e: unknown) => e),
+        read(array).catch((e: unknown) => e),
+      ]),
+    );
+    for (const error of refusals) {
+      expect(isStoreNotSharedError(error), String(error)).toBe(true);
+      expect((error as Error).message).toContain("sharedFilesystem");
+      expect((error as Error).message).toContain(dir.path);
+    }
+    expect(snapshotStore(dir.path)).toEqual(before);
+    await plan.close();
+  });
+
+  it("a path outside the declared ones is refused; one inside them works", async () => {
+    const dir = makeTempDir("ssh-declared");
+    dirs.push(dir);
+    const elsewhere = ssh({ ...sshOptions(servers, { workersPerHost: 1 }), sharedFilesystem: ["/srv/shared"] });
+    const error = await withPlan(elsewhere, () => create(dir.path, "v", { shape: [20], chunks: [5], dtype: "float64" })).catch((e: unknown) => e);
+    expect(isStoreNotSharedError(error), String(error)).toBe(true);
+    expect((error as Error).message).toContain('"/srv/shared"');
+    await elsewhere.close();
+
+    const shared = ssh({ ...sshOptions(servers, { workersPerHost: 1 }), sharedFilesystem: [dir.path] });
+    const values = pattern("float64", 20, 4);
+    // Even these four small chunks go to the hosts, not the caller.
+    process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
+    const back = await withPlan(shared, async () => {
+      const array = await create(dir.path, "v", { shape: [20], chunks: [5], dtype: "float64" });
+      await writeRegion(array, null, values);
+      return read(array);
+    }).finally(() => delete process.env.PARAZARR_INLINE_MAX_CHUNKS);
+    expect(Array.from(back.data as Float64Array)).toEqual(Array.from(values as Float64Array));
+    await shared.close();
+  });
 });

@@ -28,6 +28,13 @@ export interface Capabilities {
   readonly sharedMemory: boolean;
   /** Workers may run on other machines: `file://` stores must be on a shared filesystem. */
   readonly remote: boolean;
+  /**
+   * For remote plans: absolute local paths that every worker sees at the
+   * same path with the same files (an NFS mount). Zarr calls refuse a
+   * `file://` store outside them, since each host would read and write its
+   * own disk. Absent: none.
+   */
+  readonly sharedFilesystem?: readonly string[];
 }
 
 export interface BatchHooks {

@@ -4,6 +4,7 @@
  * `store` (a spec, never an object) and the codecs from `codecs`.
  */
 import type { DType, Endian } from "./dtype.js";
+import type { FillValue } from "./fill-value.js";
 import type { StoreSpec } from "./stores/types.js";
 
 /** One codec as Zarr v3 names it; v2 compressors and filters appear as "numcodecs.<id>". */
@@ -24,8 +25,11 @@ export interface ZarrArray {
   readonly endian: Endian;
   /** Element order inside a stored chunk. */
   readonly order: "C" | "F";
-  /** Missing chunks read as this; chunks wholly equal to it are not stored. */
-  readonly fillValue: number | bigint;
+  /**
+   * Missing chunks read as this; chunks wholly equal to it are not stored.
+   * null (v2 only): no fill value; missing chunks read as 0 and every chunk is stored.
+   */
+  readonly fillValue: FillValue;
   /** The codec pipeline in encode order, as zarrita's registry names codecs. */
   readonly codecs: readonly CodecSpec[];
   readonly chunkKeyEncoding: { readonly name: "default" | "v2"; readonly separator: "/" | "." };

@@ -8,6 +8,7 @@ import type { ChunkPart } from "./chunk-plan.js";
 import { getPipeline } from "./codecs/pipeline.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, fillBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
+import { effectiveFill } from "./fill-value.js";
 import { openStore } from "./stores/index.js";
 
 /** The selection's output seen with full rank: an index dimension has length 1 there. */
@@ -45,9 +46,9 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
       : newBlock(array, part.count);
     const bytes = await fetches[i]!;
     if (bytes === undefined) {
-      fillBlock(destination, part.count, array.fillValue);
+      fillBlock(destination, part.count, effectiveFill(array.fillValue, array.dtype));
     } else {
-      const chunk = await pipeline.decode(bytes);
+      const chunk = await pipeline.decode(bytes, chunkKey(array, part.coords));
       const source: StridedView = { data: chunk.data, offset: flatIndex(part.chunkStart, chunk.stride), stride: chunk.stride };
       copyBlock(source, destination, part.count);
     }

@@ -10,6 +10,7 @@ import type { ChunkPart } from "./chunk-plan.js";
 import { getPipeline, type ChunkPipeline } from "./codecs/pipeline.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, flatIndex, fStrides, product, type StridedView } from "./ndcopy.js";
+import { effectiveFill, type FillValue } from "./fill-value.js";
 import { openStore } from "./stores/index.js";
 
 export interface WritePart extends ChunkPart {
@@ -45,7 +46,7 @@ export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): 
       const key = chunkKey(array, part.coords);
       let chunk = asWholeChunk(array, part);
       if (chunk === undefined) {
-        chunk = part.whole ? filledChunk(array) : await currentChunk(array, await store.get(key), pipeline);
+        chunk = part.whole ? filledChunk(array) : await currentChunk(array, key, await store.get(key), pipeline);
         copyBlock(part.source, { data: chunk.data, offset: flatIndex(part.chunkStart, chunk.stride), stride: chunk.stride }, part.count);
       }
       if (isAll(chunk.data, array.fillValue)) {
@@ -95,20 +96,20 @@ function emptyChunk(array: ZarrArray): { data: TypedArray; stride: number[] } {
 function filledChunk(array: ZarrArray): { data: TypedArray; stride: number[] } {
   const chunk = emptyChunk(array);
   // Edge chunks are stored at full size; the part beyond the array holds the fill value.
-  if (array.fillValue !== 0 && array.fillValue !== 0n) {
-    (chunk.data as unknown as { fill(v: number | bigint): void }).fill(array.fillValue);
-  }
+  const fill = effectiveFill(array.fillValue, array.dtype);
+  if (fill !== 0 && fill !== 0n) (chunk.data as unknown as { fill(v: number | bigint): void }).fill(fill);
   return chunk;
 }
 
 /** The chunk as stored now (or all fill value when absent), for a partial update. */
 async function currentChunk(
   array: ZarrArray,
+  key: string,
   bytes: Uint8Array | undefined,
   pipeline: ChunkPipeline,
 ): Promise<{ data: TypedArray; stride: number[] }> {
   if (bytes === undefined) return filledChunk(array);
-  const decoded = await pipeline.decode(bytes);
+  const decoded = await pipeline.decode(bytes, key);
   // A decoded chunk may be a view into a larger buffer, or shared with a
   // cache: copy it into a buffer of its own, which encode needs anyway.
   const chunk = emptyChunk(array);
@@ -116,7 +117,9 @@ async function currentChunk(
   return chunk;
 }
 
-function isAll(data: TypedArray, value: number | bigint): boolean {
+/** Whether the chunk holds nothing but the fill value; never, when there is none (a reader could not tell it from garbage). */
+function isAll(data: TypedArray, value: FillValue): boolean {
+  if (value === null) return false;
   const values = data as unknown as ArrayLike<number | bigint>;
   if (typeof value === "number" && Number.isNaN(value)) {
     for (let i = 0; i < values.length; i++) if (values[i] === values[i]) return false;

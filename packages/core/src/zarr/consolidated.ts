@@ -5,6 +5,7 @@
  * no listing here, so it is kept up to date as `create` adds nodes.
  */
 import type { Store } from "./stores/types.js";
+import { stringifyJsonExact } from "./json.js";
 import { parseJson } from "./parse-metadata.js";
 
 type Json = Record<string, unknown>;
@@ -20,5 +21,5 @@ export async function updateConsolidated(store: Store, entries: ReadonlyArray<[k
   // Keys in .zmetadata are relative to the root: "temperature/.zarray".
   for (const [key, doc] of entries) metadata[key.slice(1)] = doc;
   const doc = { metadata, zarr_consolidated_format: 1 };
-  await store.set!("/.zmetadata", new TextEncoder().encode(JSON.stringify(doc, null, 2)));
+  await store.set!("/.zmetadata", new TextEncoder().encode(stringifyJsonExact(doc)));
 }

@@ -8,14 +8,17 @@
 import { nodeKey, normalizeArrayPath, type ZarrArray } from "./array.js";
 import { resolveCodecOption, type CodecOption } from "./codec-option.js";
 import { checkCodecs } from "./codecs/pipeline.js";
-import { bytesPerElement, parseDtype, toNumpyDtype, type DType } from "./dtype.js";
+import { bytesPerElement, isBigInt, isFloat, parseDtype, toNumpyDtype, type DType } from "./dtype.js";
 import { ArrayExistsError, MetadataError, ReadOnlyStoreError } from "./errors.js";
-import { fillValueToJson, parseFillValue } from "./fill-value.js";
-import { parseV2, parseV3 } from "./parse-metadata.js";
+import { fillValueToJson, parseFillValue, type FillValue } from "./fill-value.js";
+import { stringifyJsonExact } from "./json.js";
+import { parseJson, parseV2, parseV3 } from "./parse-metadata.js";
 import { checkStoreKey, normalizeStoreSpec, openStore, type Store } from "./stores/index.js";
 import type { StoreSpec } from "./stores/types.js";
 import { checkOptionNames } from "./work-plan.js";
 import { updateConsolidated } from "./consolidated.js";
+import { getPlan } from "../plan/current.js";
+import { checkStoreShared } from "./shared-store.js";
 
 export interface CreateOptions {
   readonly shape: readonly number[];
@@ -24,7 +27,14 @@ export interface CreateOptions {
   readonly dtype: DType | string;
   /** Default "zstd" (level 1). */
   readonly codec?: CodecOption;
-  /** Default 0. NaN and ±Infinity are allowed for floats; bigint for 64-bit integers. */
+  /**
+   * What missing chunks read as, checked against the dtype (uint8 300 is
+   * refused). NaN and ±Infinity are allowed for floats; a bigint gives a
+   * 64-bit integer exactly. Default: NaN for floats; for integers no fill
+   * value (null) in v2 and 0 in v3, which requires one. xarray takes a
+   * given fill value as `_FillValue`: elements equal to it read as NaN
+   * there (see the README).
+   */
   readonly fillValue?: number | bigint | null;
   readonly dimensionNames?: readonly string[];
   readonly attributes?: Readonly<Record<string, unknown>>;
@@ -45,6 +55,21 @@ function wholeNumbers(value: unknown, field: string, min: number): number[] {
   return [...value] as number[];
 }
 
+/**
+ * The defaults are the ones xarray reads without masking real data: it
+ * takes a v2 `fill_value` as `_FillValue`, so a default of 0 would turn
+ * every real 0 into NaN. NaN masks nothing real in a float array; an
+ * integer array has no fill value at all in v2. Zarr v3 requires one.
+ */
+function fillValueOf(given: unknown, dtype: DType, format: 2 | 3): FillValue {
+  if (given === null && format === 3) {
+    throw new MetadataError("create: fillValue null (no fill value) needs zarrFormat 2; Zarr v3 requires a fill value", "fillValue");
+  }
+  if (given !== undefined) return parseFillValue(given, dtype, "fillValue");
+  if (isFloat(dtype)) return Number.NaN;
+  return format === 2 ? null : isBigInt(dtype) ? 0n : 0;
+}
+
 interface Documents {
   readonly format: 2 | 3;
   /** Store key → JSON document, for the array node. */
@@ -60,9 +85,9 @@ function buildDocuments(options: CreateOptions): Documents {
     throw new MetadataError(`create: chunks has ${chunks.length} entries but shape has ${shape.length}`, "chunks");
   }
   const { dtype, endian } = parseDtype(options.dtype, "dtype");
-  const fillValue = parseFillValue(options.fillValue ?? 0, dtype, "fillValue");
   const format = options.zarrFormat ?? 3;
   if (format !== 2 && format !== 3) throw new MetadataError(`create: zarrFormat must be 2 or 3, got ${JSON.stringify(format)}`, "zarrFormat");
+  const fillValue = fillValueOf(options.fillValue, dtype, format);
   const order = options.order ?? "C";
   if (order !== "C" && (order !== "F" || format !== 2)) {
     throw new MetadataError(`create: order must be "C"${format === 2 ? ' or "F"' : ' (order "F" needs zarrFormat 2)'}, got ${JSON.stringify(order)}`, "order");
@@ -110,7 +135,7 @@ function buildDocuments(options: CreateOptions): Documents {
   };
 }
 
-const encode = (doc: Json) => new TextEncoder().encode(JSON.stringify(doc, null, 2));
+const encode = (doc: Json) => new TextEncoder().encode(stringifyJsonExact(doc));
 
 export async function create(url: string | StoreSpec, path: string, options: CreateOptions): Promise<ZarrArray> {
   const spec = normalizeStoreSpec(url);
@@ -119,6 +144,7 @@ export async function create(url: string | StoreSpec, path: string, options: Cre
   const documents = buildDocuments(options);
   const array = documents.array(spec, arrayPath);
   await checkCodecs(array);
+  checkStoreShared("create", spec, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
   const groups = await missingGroups(store, spec, arrayPath, documents.format);
@@ -146,7 +172,8 @@ async function missingGroups(store: Store, spec: StoreSpec, path: string, format
   const missing: string[] = [];
   for (const ancestor of ancestors) {
     const array = await store.get(nodeKey(ancestor, format === 3 ? "zarr.json" : ".zarray"));
-    if (array !== undefined && (format === 2 || JSON.parse(new TextDecoder().decode(array)).node_type === "array")) {
+    // A corrupt zarr.json above is a MetadataError naming it, before anything is written.
+    if (array !== undefined && (format === 2 || parseJson(array, `${ancestor || "/"}/zarr.json`).node_type === "array")) {
       throw new ArrayExistsError(`create: ${JSON.stringify(ancestor || "/")} in ${spec.url} is an array; it cannot hold ${JSON.stringify(path)}`, spec.url, ancestor);
     }
     if (array === undefined && (format === 3 || (await store.get(nodeKey(ancestor, ".zgroup"))) === undefined)) missing.push(ancestor);

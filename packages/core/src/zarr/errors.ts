@@ -64,8 +64,9 @@ export class MetadataError extends ParazarrError {
   constructor(
     message: string,
     readonly field: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "MetadataError";
   }
 }
@@ -124,6 +125,54 @@ export class ReadOnlyStoreError extends ParazarrError {
   }
 }
 
+/** A stored chunk whose decoded size is not the one the array's metadata gives: truncated, padded or not this array's. */
+export class ChunkSizeError extends ParazarrError {
+  readonly _tag = "ChunkSizeError" as const;
+  constructor(
+    readonly key: string,
+    readonly expectedBytes: number,
+    readonly actualBytes: number,
+  ) {
+    super(
+      `chunk ${key} decodes to ${actualBytes} bytes, but the array's metadata says a chunk holds ${expectedBytes} bytes: ` +
+        `the chunk is truncated, padded or belongs to another array`,
+    );
+    this.name = "ChunkSizeError";
+  }
+}
+/** A read whose result could not be held in memory: refused before anything is allocated or fetched. */
+export class ReadTooLargeError extends ParazarrError {
+  readonly _tag = "ReadTooLargeError" as const;
+  constructor(
+    message: string,
+    /** The selection's shape and the bytes its result would take. */
+    readonly shape: readonly number[],
+    readonly bytes: number,
+    /** The most this process can hold in one typed array here. */
+    readonly limit: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ReadTooLargeError";
+  }
+}
+/**
+ * A `file://` store on a plan whose workers may run on other machines,
+ * outside every path the plan declares shared: each host would write to
+ * its own disk while the call reported success.
+ */
+export class StoreNotSharedError extends ParazarrError {
+  readonly _tag = "StoreNotSharedError" as const;
+  constructor(
+    message: string,
+    readonly url: string,
+    /** The plan, as it prints itself. */
+    readonly plan: string,
+  ) {
+    super(message);
+    this.name = "StoreNotSharedError";
+  }
+}
 
 // Guards match on the tag, not instanceof: a worker may load a second copy of core.
 export const isSelectionError = (e: unknown): e is SelectionError => hasTag(e, "SelectionError");
@@ -135,6 +184,9 @@ export const isUnknownCodecError = (e: unknown): e is UnknownCodecError => hasTa
 export const isChunkAlignmentError = (e: unknown): e is ChunkAlignmentError => hasTag(e, "ChunkAlignmentError");
 export const isStoreKeyError = (e: unknown): e is StoreKeyError => hasTag(e, "StoreKeyError");
 export const isReadOnlyStoreError = (e: unknown): e is ReadOnlyStoreError => hasTag(e, "ReadOnlyStoreError");
+export const isChunkSizeError = (e: unknown): e is ChunkSizeError => hasTag(e, "ChunkSizeError");
+export const isReadTooLargeError = (e: unknown): e is ReadTooLargeError => hasTag(e, "ReadTooLargeError");
+export const isStoreNotSharedError = (e: unknown): e is StoreNotSharedError => hasTag(e, "StoreNotSharedError");
 
 /** An option of read, writeRegion or create that is unknown or has a value it does not allow. */
 export class ZarrOptionError extends ParazarrError {

@@ -5,9 +5,11 @@
  * a transpose codec, filters and the compressor become "numcodecs.<id>".
  */
 import type { CodecSpec, ZarrArray } from "./array.js";
+import { checkCodecConfig } from "./codecs/config-check.js";
 import { parseDtype, type Endian } from "./dtype.js";
 import { MetadataError } from "./errors.js";
 import { parseFillValue } from "./fill-value.js";
+import { parseJsonExact } from "./json.js";
 import type { StoreSpec } from "./stores/types.js";
 
 type Json = Record<string, unknown>;
@@ -19,7 +21,7 @@ function isObject(value: unknown): value is Json {
 export function parseJson(bytes: Uint8Array, field: string): Json {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
+    parsed = parseJsonExact(new TextDecoder().decode(bytes));
   } catch (cause) {
     throw new MetadataError(`${field}: not valid JSON (${(cause as Error).message})`, field);
   }
@@ -60,6 +62,7 @@ function parseCodecs(value: unknown, field: string): CodecSpec[] {
     if (codec.name === "sharding_indexed") {
       throw new MetadataError(`${field}[${i}]: sharded arrays (sharding_indexed) are not supported`, `${field}[${i}]`);
     }
+    checkCodecConfig(codec.name, configuration, `${field}[${i}].configuration`);
     return { name: codec.name, configuration };
   });
 }
@@ -123,6 +126,7 @@ function v2Codec(value: unknown, field: string): CodecSpec {
     throw new MetadataError(`${field}: expected {"id": …}, got ${JSON.stringify(value)}`, field);
   }
   const { id, ...configuration } = value;
+  checkCodecConfig(`numcodecs.${id}`, configuration, field);
   return { name: `numcodecs.${id}`, configuration };
 }
 

@@ -5,6 +5,8 @@
  * share memory with the caller the output is a SharedArrayBuffer and tasks
  * write into it directly. A read of a few chunks runs in the caller.
  */
+import { constants as bufferConstants } from "node:buffer";
+import { totalmem } from "node:os";
 import { mapUnordered, mapUnorderedInline } from "../map/map.js";
 import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
@@ -12,9 +14,10 @@ import type { ZarrArray } from "./array.js";
 import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
 import type { ReadTarget } from "./chunk-read.js";
 import { dtypeOfTypedArray, typedArrayFor, type TypedArray } from "./dtype.js";
-import { DataMismatchError } from "./errors.js";
+import { DataMismatchError, ReadTooLargeError } from "./errors.js";
 import { checkCodecs } from "./codecs/pipeline.js";
 import { checkArrayHandle } from "./handle-check.js";
+import { checkStoreShared } from "./shared-store.js";
 import { cStrides, copyBlock, flatIndex, product } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { readChunks } from "./tasks.js";
@@ -52,8 +55,9 @@ export async function read(array: ZarrArray, selection?: Selection | null, optio
   const sel = normalizeSelection(selection, array.shape, "selection");
   checkOut(array, sel, options.out);
   await checkCodecs(array);
-  const total = countChunks(array, sel);
   const plan = getPlan();
+  checkStoreShared("read", array.store, plan);
+  const total = countChunks(array, sel);
   const inline = plan.capabilities.inProcess || runsInline(array, total, inlineMode);
   const shared = !inline && plan.capabilities.sharedMemory && (options.out === undefined || isShared(options.out));
   const data = options.out ?? allocate(array, sel, shared);
@@ -70,11 +74,37 @@ function isShared(data: TypedArray): boolean {
   return typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer;
 }
 
+/**
+ * The output, refused with a ReadTooLargeError naming its size when it
+ * cannot be held: beyond the longest typed array this Node allows
+ * (`buffer.constants.MAX_LENGTH` elements: 2**32 on Node 20) or the
+ * machine's memory. Otherwise the typed array constructor throws a raw
+ * RangeError, or succeeds lazily and the process dies filling it.
+ */
 function allocate(array: ZarrArray, sel: NormalizedSelection, shared: boolean): TypedArray {
   const Ctor = typedArrayFor(array.dtype);
   const length = product(sel.count);
-  return shared ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+  const bytes = length * Ctor.BYTES_PER_ELEMENT;
+  const limit = Math.min(bufferConstants.MAX_LENGTH * Ctor.BYTES_PER_ELEMENT, totalmem());
+  const tooLarge = (cause?: unknown) =>
+    new ReadTooLargeError(
+      `read: the selection of shape ${JSON.stringify(sel.shape)} (${array.dtype}) is ${bytes} bytes (${gib(bytes)}), ` +
+        `more than one read can hold here (${gib(limit)}); read it in parts, a smaller selection at a time`,
+      sel.shape,
+      bytes,
+      limit,
+      cause === undefined ? undefined : { cause },
+    );
+  if (bytes > limit) throw tooLarge();
+  try {
+    return shared ? new Ctor(new SharedArrayBuffer(bytes)) : new Ctor(length);
+  } catch (cause) {
+    if (cause instanceof RangeError) throw tooLarge(cause);
+    throw cause;
+  }
 }
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 function checkOut(array: ZarrArray, sel: NormalizedSelection, out: unknown): void {
   if (out === undefined) return;

@@ -5,6 +5,7 @@
  */
 import type { ZarrArray } from "./array.js";
 import { bytesPerElement } from "./dtype.js";
+import { AbortError } from "../errors.js";
 import { ZarrOptionError } from "./errors.js";
 import { product } from "./ndcopy.js";
 
@@ -84,6 +85,15 @@ export function checkSignal(where: string, signal: unknown): AbortSignal | undef
   if (signal === undefined) return undefined;
   if (!(signal instanceof AbortSignal)) throw new ZarrOptionError(`${where}: signal must be an AbortSignal`, "signal");
   return signal;
+}
+
+/**
+ * A signal already aborted when the call starts: the same AbortError the
+ * scheduler raises for `map` and `read`, not the DOMException that
+ * `signal.throwIfAborted()` throws.
+ */
+export function throwIfAborted(where: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(`${where} was aborted`, { cause: signal.reason });
 }
 
 export function checkProgress<T>(where: string, onProgress: unknown): ((p: T) => void) | undefined {

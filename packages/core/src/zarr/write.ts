@@ -15,12 +15,15 @@ import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
 import { checkCodecs } from "./codecs/pipeline.js";
 import { checkArrayHandle } from "./handle-check.js";
+import { checkStoreShared } from "./shared-store.js";
 import { cStrides, copyBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { openStore } from "./stores/index.js";
 import { writeChunks } from "./tasks.js";
 import { toSourceView, type WriteData } from "./write-data.js";
-import { checkInline, checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline, type InlineMode } from "./work-plan.js";
+import {
+  checkInline, checkOptionNames, checkProgress, checkRetries, checkSignal, chunksPerTask, mapOptionsOf, runsInline, throwIfAborted, type InlineMode,
+} from "./work-plan.js";
 
 export type { WriteData } from "./write-data.js";
 export type { ChunkReceipt } from "./chunk-write.js";
@@ -76,9 +79,10 @@ export async function writeRegion(
   if (options.independent) checkAlignment(array, sel);
   // A handle may have been edited or rebuilt from JSON: its codecs are checked here, not by the first task.
   await checkCodecs(array);
+  checkStoreShared("writeRegion", array.store, getPlan());
   const store = await openStore(array.store);
   if (store.set === undefined || store.delete === undefined) throw new ReadOnlyStoreError(array.store.url);
-  signal?.throwIfAborted();
+  throwIfAborted("writeRegion", signal);
 
   const total = countChunks(array, sel);
   const plan = getPlan();

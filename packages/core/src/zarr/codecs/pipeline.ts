@@ -6,9 +6,11 @@
  * builds exactly the pipeline the caller checked.
  */
 import type { CodecSpec, ZarrArray } from "../array.js";
-import type { TypedArray } from "../dtype.js";
-import { UnknownCodecError } from "../errors.js";
-import { findCodec } from "./registry.js";
+import { bytesPerElement, type TypedArray } from "../dtype.js";
+import { ChunkSizeError, MetadataError, UnknownCodecError } from "../errors.js";
+import { product } from "../ndcopy.js";
+import { effectiveFill } from "../fill-value.js";
+import { findCodec, type CodecFactory } from "./registry.js";
 
 /** A chunk in memory: data with the chunk's full shape and its strides (C or F). */
 export interface Chunk {
@@ -32,24 +34,40 @@ interface BytesCodec {
 
 export interface ChunkPipeline {
   encode(chunk: Chunk): Promise<Uint8Array>;
-  decode(bytes: Uint8Array): Promise<Chunk>;
+  /** `key` names the chunk in errors: a chunk of the wrong size is refused, not read. */
+  decode(bytes: Uint8Array, key: string): Promise<Chunk>;
 }
 
-type Built = { arrayCodecs: ArrayCodec[]; toBytes: ArrayToBytesCodec; bytesCodecs: BytesCodec[] };
+type Built = {
+  arrayCodecs: ArrayCodec[];
+  toBytes: ArrayToBytesCodec;
+  bytesCodecs: BytesCodec[];
+  /** The decoded size of a whole chunk, in bytes and in elements. */
+  chunkBytes: number;
+  chunkElements: number;
+  /** Whether the encoded elements have the array's own dtype, so the serialised size is known before decoding. */
+  sameDtype: boolean;
+};
+
+// Array→array codecs that keep the element type; others (cast_value,
+// scale_offset, a delta with `astype`) change what the bytes codec sees.
+const DTYPE_PRESERVING = new Set(["transpose", "bitround", "numcodecs.bitround"]);
 
 async function build(array: ZarrArray): Promise<Built> {
   const meta = {
     dataType: array.dtype,
     shape: [...array.chunks],
     codecs: array.codecs,
-    fillValue: array.fillValue,
+    fillValue: effectiveFill(array.fillValue, array.dtype),
   };
   const arrayCodecs: ArrayCodec[] = [];
   const bytesCodecs: BytesCodec[] = [];
   let toBytes: ArrayToBytesCodec | undefined;
+  const kinds: Array<string | undefined> = [];
   for (const spec of array.codecs) {
     const factory = await loadCodec(spec);
-    const codec = factory.fromConfig(spec.configuration, meta) as { kind?: string };
+    const codec = fromConfig(factory, spec, meta);
+    kinds.push(codec.kind);
     if (codec.kind === "array_to_array") arrayCodecs.push(codec as unknown as ArrayCodec);
     else if (codec.kind === "array_to_bytes") toBytes = codec as unknown as ArrayToBytesCodec;
     else bytesCodecs.push(codec as unknown as BytesCodec);
@@ -58,7 +76,23 @@ async function build(array: ZarrArray): Promise<Built> {
     const factory = await loadCodec({ name: "bytes", configuration: { endian: "little" } });
     toBytes = factory.fromConfig({ endian: "little" }, meta) as ArrayToBytesCodec;
   }
-  return { arrayCodecs, toBytes, bytesCodecs };
+  const chunkElements = product(array.chunks);
+  const sameDtype = array.codecs.every((spec, i) => DTYPE_PRESERVING.has(spec.name) || kinds[i] !== "array_to_array");
+  return { arrayCodecs, toBytes, bytesCodecs, chunkBytes: chunkElements * bytesPerElement(array.dtype), chunkElements, sameDtype };
+}
+
+/** A codec's own refusal of its configuration (a plain Error from numcodecs) becomes a MetadataError naming the codec. */
+function fromConfig(factory: CodecFactory, spec: CodecSpec, meta: unknown): { kind?: string } {
+  try {
+    return factory.fromConfig(spec.configuration, meta) as { kind?: string };
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new MetadataError(
+      `codec ${JSON.stringify(spec.name)}: invalid configuration ${JSON.stringify(spec.configuration)} (${reason})`,
+      `codecs.${spec.name}`,
+      { cause },
+    );
+  }
 }
 
 async function loadCodec(spec: CodecSpec) {
@@ -87,7 +121,7 @@ export function getPipeline(array: ZarrArray): Promise<ChunkPipeline> {
   return pipeline;
 }
 
-function toPipeline({ arrayCodecs, toBytes, bytesCodecs }: Built): ChunkPipeline {
+function toPipeline({ arrayCodecs, toBytes, bytesCodecs, chunkBytes, chunkElements, sameDtype }: Built): ChunkPipeline {
   return {
     async encode(chunk) {
       for (const codec of arrayCodecs) chunk = await codec.encode(chunk);
@@ -95,10 +129,15 @@ function toPipeline({ arrayCodecs, toBytes, bytesCodecs }: Built): ChunkPipeline
       for (const codec of bytesCodecs) bytes = await codec.encode(bytes);
       return bytes;
     },
-    async decode(bytes) {
+    async decode(bytes, key) {
       for (let i = bytesCodecs.length - 1; i >= 0; i--) bytes = await bytesCodecs[i]!.decode(bytes);
+      // The bytes codec views whatever it gets as elements: a truncated or
+      // padded chunk would read as if it were fine, shifted or cut.
+      if (sameDtype && bytes.byteLength !== chunkBytes) throw new ChunkSizeError(key, chunkBytes, bytes.byteLength);
       let chunk = await toBytes.decode(bytes);
       for (let i = arrayCodecs.length - 1; i >= 0; i--) chunk = await arrayCodecs[i]!.decode(chunk);
+      // With a type-changing codec the size is only known now.
+      if (chunk.data.length !== chunkElements) throw new ChunkSizeError(key, chunkBytes, chunk.data.byteLength);
       return chunk;
     },
   };

@@ -103,12 +103,33 @@ export class StoreDependencyError extends ParazarrError {
   }
 }
 
+/**
+ * The file store's system call failed: a read-only filesystem (EROFS), no
+ * permission (EACCES, EPERM), a file where a directory should be (ENOTDIR,
+ * EEXIST), no space (ENOSPC). The system error is the `cause`.
+ */
+export class FileStoreError extends ParazarrError {
+  readonly _tag = "FileStoreError" as const;
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly key: string,
+    readonly operation: "read" | "write" | "delete",
+    /** The system error code ("EROFS", "EACCES", …). */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "FileStoreError";
+  }
+}
 
 // Guards match on the tag, not instanceof: a worker may load a second copy of core.
 export const isHttpStoreError = (e: unknown): e is HttpStoreError => hasTag(e, "HttpStoreError");
 export const isS3StoreError = (e: unknown): e is S3StoreError => hasTag(e, "S3StoreError");
 export const isStoreTimeoutError = (e: unknown): e is StoreTimeoutError => hasTag(e, "StoreTimeoutError");
 export const isStoreSpecError = (e: unknown): e is StoreSpecError => hasTag(e, "StoreSpecError");
+export const isFileStoreError = (e: unknown): e is FileStoreError => hasTag(e, "FileStoreError");
 export const isStoreDependencyError = (e: unknown): e is StoreDependencyError =>
   hasTag(e, "StoreDependencyError");
 

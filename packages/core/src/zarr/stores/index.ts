@@ -5,8 +5,9 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { StoreSpecError } from "./errors.js";
+import { redactUrl, StoreSpecError } from "./errors.js";
 import { openFileStore } from "./file.js";
+import { withFileErrors } from "./file-errors.js";
 import { openHttpStore } from "./http.js";
 import { guardKeys } from "./key-guard.js";
 import { openS3Store } from "./s3.js";
@@ -44,16 +45,41 @@ export function normalizeStoreSpec(input: string | StoreSpec): StoreSpec {
   if (typeof spec !== "object" || spec === null || typeof spec.url !== "string" || spec.url.length === 0) {
     throw new StoreSpecError(`a store is named by a URL or a path, got ${JSON.stringify(input)}`, String(input));
   }
-  if (schemeOf(spec.url) !== "file" || spec.url.startsWith("file:")) return spec;
+  if (schemeOf(spec.url) !== "file") return spec;
+  if (spec.url.startsWith("file:")) {
+    filePathOf(spec.url);
+    return spec;
+  }
   const absolute = isAbsolute(spec.url) ? spec.url : resolve(spec.url);
   return { ...spec, url: pathToFileURL(absolute).href };
+}
+
+/**
+ * The local path of a file:// URL. Node's `fileURLToPath` throws a raw
+ * TypeError for a host ("file://otherhost/data": this machine cannot open
+ * another machine's disk) and for an encoded "/" in the path.
+ */
+export function filePathOf(url: string): string {
+  let host = "";
+  try {
+    host = new URL(url).hostname;
+    if (host === "" || host === "localhost") return fileURLToPath(url);
+  } catch (cause) {
+    throw new StoreSpecError(`${redactUrl(url)} is not a file URL this machine can open (${(cause as Error).message})`, redactUrl(url));
+  }
+  throw new StoreSpecError(
+    `${redactUrl(url)} names a file on the host ${JSON.stringify(host)}; a file:// store must be on this machine ` +
+      `(file:///path or file://localhost/path): mount the other machine's disk, or serve it over http(s):// or s3://`,
+    redactUrl(url),
+  );
 }
 
 async function openUnguarded(spec: StoreSpec): Promise<Store> {
   switch (schemeOf(spec.url)) {
     case "file": {
       const url = normalizeStoreSpec(spec).url;
-      return openFileStore(fileURLToPath(url));
+      const root = filePathOf(url);
+      return withFileErrors(openFileStore(root), url, root);
     }
     case "http":
       return openHttpStore(spec);
