@@ -57,14 +57,14 @@ describe("public API", () => {
       "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
-      "chunkKey", "create", "getPlan",
+      "chunkKey", "consolidate", "create", "getPlan",
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isCloneError",
       "isDataMismatchError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
       "isReadOnlyStoreError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
-      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "sequential", "setPlan", "task",
+      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "removeStaleTempFiles", "sequential", "setPlan", "task",
       "withPlan", "writeRegion",
     ]);
   });
