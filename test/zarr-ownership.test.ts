@@ -68,12 +68,14 @@ for (const name of ["sequential()", "threads(2)", "processes(2)", "ssh (one host
     });
 
     it("overlapping regions written at once: the later call wins where they overlap", async () => {
-      const data = await onWorkers(async () => {
+      const { data, receipt, path } = await onWorkers(async () => {
         const array = await newArray([40], [16]);
-        await Promise.all([writeRegion(array, [[0, 30]], filled(30, 1)), writeRegion(array, [[10, 40]], filled(30, 2))]);
-        return (await read(array)).data;
+        const [, receipt] = await Promise.all([writeRegion(array, [[0, 30]], filled(30, 1)), writeRegion(array, [[10, 40]], filled(30, 2))]);
+        return { data: (await read(array)).data, receipt, path: array.path };
       });
       expect([...data]).toEqual([...filled(10, 1), ...filled(30, 2)]);
+      // The later call waited for chunks 0 and 1 but not for chunk 2: its receipt still lists them in grid order.
+      expect(receipt.chunks.map((c) => c.key)).toEqual([0, 1, 2].map((i) => `/${path}/c/${i}`));
     });
   });
 }

@@ -120,12 +120,12 @@ async function writeClaimed(
     array,
     parts: parts.map((p) => ({ ...p, source: inline ? viewOf(source, p) : slices.slice(source, p) })),
   });
-  const pending = new Map<number, WriteGroup>();
+  const pending = new Map<number, PendingGroup>();
   const inputs = claimedGroups(groups, claim, signal, pending, toInput);
   try {
     for await (const { index, value } of mapUnorderedSettled(writeChunks, inputs, mapOptionsOf(signal, retries), inline)) {
-      results[index] = value;
-      const group = pending.get(index)!;
+      const { group, ordinal } = pending.get(index)!;
+      results[ordinal] = value;
       pending.delete(index);
       claim.stored(group.parts.map((p) => p.coords));
       if (!inline) slices.release(group.parts.map((p) => p.source.data));
@@ -135,10 +135,17 @@ async function writeClaimed(
     // Every task of this call has stopped (mapUnorderedSettled) and the
     // chunks are still claimed: temporaries their killed or cancelled tasks
     // left are nobody's now.
-    await removeLeftoverTemporaries(array.store, [...pending.values()].flatMap((g) => g.parts.map((p) => chunkKey(array, p.coords))));
+    const keys = [...pending.values()].flatMap(({ group }) => group.parts.map((p) => chunkKey(array, p.coords)));
+    await removeLeftoverTemporaries(array.store, keys);
     throw error;
   }
   return receiptOf(results.flat());
+}
+
+/** A group sent to the plan, until its task reports; `ordinal` is its place in chunk-grid order, for the receipt. */
+interface PendingGroup {
+  readonly group: WriteGroup;
+  readonly ordinal: number;
 }
 
 /**
@@ -151,28 +158,29 @@ async function* claimedGroups(
   groups: Iterable<ChunkPart[]>,
   claim: ChunkClaim,
   signal: AbortSignal | undefined,
-  pending: Map<number, WriteGroup>,
+  pending: Map<number, PendingGroup>,
   toInput: (parts: ChunkPart[]) => WriteGroup,
 ): AsyncGenerator<WriteGroup> {
   let index = 0;
-  const contended: ChunkPart[][] = [];
+  let ordinal = 0;
+  const contended: Array<{ parts: ChunkPart[]; ordinal: number }> = [];
   for (const parts of groups) {
     if (claim.contended(parts.map((p) => p.coords))) {
-      contended.push(parts);
+      contended.push({ parts, ordinal: ordinal++ });
       continue;
     }
-    const input = toInput(parts);
-    pending.set(index++, input);
-    yield input;
+    const group = toInput(parts);
+    pending.set(index++, { group, ordinal: ordinal++ });
+    yield group;
   }
-  for (const parts of contended) {
+  for (const { parts, ordinal } of contended) {
     await claim.turnFor(
       parts.map((p) => p.coords),
       signal,
     );
-    const input = toInput(parts);
-    pending.set(index++, input);
-    yield input;
+    const group = toInput(parts);
+    pending.set(index++, { group, ordinal });
+    yield group;
   }
 }
 
