@@ -5,12 +5,12 @@
  * neither touches a temporary that a live writer is still filling.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { create, isZarrOptionError, open, read, removeStaleTempFiles } from "@parazarr/core";
+import { create, isStoreSpecError, isZarrOptionError, open, read, removeStaleTempFiles } from "@parazarr/core";
 import { makeTempDir } from "./fixtures/zarr-helpers.js";
 
 const WRITER = fileURLToPath(new URL("./fixtures/zarr-kill-writer.mjs", import.meta.url));
@@ -97,8 +97,23 @@ it("removeStaleTempFiles removes what killed writers left and keeps a live write
   expect(await removeStaleTempFiles(dir.path)).toEqual({ removed: [], kept: [] });
 }, 180_000);
 
-it("removeStaleTempFiles refuses an olderThan that is not a number of milliseconds", async () => {
+it("removeStaleTempFiles refuses an olderThan that is not a number of milliseconds, and a store that is not there", async () => {
   const error = await removeStaleTempFiles(dir.path, { olderThan: -1 }).then(() => undefined, (e: unknown) => e);
   expect(isZarrOptionError(error)).toBe(true);
   expect((error as Error).message).toContain("olderThan");
+  const missing = await removeStaleTempFiles(join(dir.path, "no-such.zarr")).then(() => undefined, (e: unknown) => e);
+  expect(isStoreSpecError(missing)).toBe(true);
+  expect((missing as Error).message).toContain("no-such.zarr");
+});
+
+it("removeStaleTempFiles with olderThan also removes old temporaries whose writer cannot be checked (another host)", async () => {
+  const folder = join(dir.path, "field");
+  const foreign = ".0.0.0.4242-1-0.kx3f2a@some-other-host.partial";
+  writeFileSync(join(folder, foreign), "half a chunk");
+  expect((await removeStaleTempFiles(dir.path)).kept).toEqual([`/field/${foreign}`]);
+  expect((await removeStaleTempFiles(dir.path, { olderThan: 60_000 })).kept).toEqual([`/field/${foreign}`]);
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(join(folder, foreign), hourAgo, hourAgo);
+  expect(await removeStaleTempFiles(dir.path, { olderThan: 60_000 })).toEqual({ removed: [`/field/${foreign}`], kept: [] });
+  expect(temporaries()).toEqual([]);
 });

@@ -3,10 +3,12 @@
  * file store writes before its atomic rename (stores/temp-files.ts). Other
  * stores (S3) write atomically without temporaries: nothing to clean there.
  */
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ZarrOptionError } from "./errors.js";
+import { StoreSpecError } from "./stores/errors.js";
 import { normalizeStoreSpec } from "./stores/index.js";
 import { keyOf, lastWritten, ownerState, removeOwnTemporaries, temporariesUnder } from "./stores/temp-files.js";
 import type { StoreKey, StoreSpec } from "./stores/types.js";
@@ -47,9 +49,12 @@ export async function removeStaleTempFiles(url: string | StoreSpec, options: Rem
   if (olderThan !== undefined && !(typeof olderThan === "number" && olderThan >= 0 && Number.isFinite(olderThan))) {
     throw new ZarrOptionError(`removeStaleTempFiles: olderThan must be a number of milliseconds ≥ 0, got ${JSON.stringify(olderThan)}`, "olderThan");
   }
-  const root = fileRoot(normalizeStoreSpec(url));
+  const spec = normalizeStoreSpec(url);
+  const root = fileRoot(spec);
   const result: StaleTempFiles = { removed: [], kept: [] };
   if (root === undefined) return result;
+  // A mistyped path must not look like a clean store.
+  if (!existsSync(root)) throw new StoreSpecError(`removeStaleTempFiles: there is no store at ${spec.url}`, spec.url);
   for await (const temporary of temporariesUnder(root)) {
     const state = ownerState(temporary.owner);
     let stale = state === "dead";
