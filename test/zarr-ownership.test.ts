@@ -80,6 +80,36 @@ for (const name of ["sequential()", "threads(2)", "processes(2)", "ssh (one host
   });
 }
 
+describe("concurrent writeRegion calls that run in the caller (small calls, default settings)", () => {
+  it("the two halves of one chunk both land, on the default plan and on threads(2)", async () => {
+    for (const plan of [sequential(), plans["threads(2)"]!]) {
+      const data = await withPlan(plan, async () => {
+        const array = await newArray([8], [8]);
+        await Promise.all([writeRegion(array, [[0, 4]], filled(4, 1)), writeRegion(array, [[4, 8]], filled(4, 2))]);
+        return (await read(array)).data;
+      });
+      expect([...data]).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+    }
+  });
+
+  it("a read during concurrent writes sees every chunk whole: all old or all new", async () => {
+    const array = await newArray([8, 1000], [8, 1000]);
+    await writeRegion(array, null, filled(8000, 1));
+    let finished = false;
+    const writes = Promise.all(Array.from({ length: 8 }, (_, i) => writeRegion(array, [[i, i + 1], null], filled(1000, 2))));
+    void writes.then(() => (finished = true));
+    let reads = 0;
+    for (let done = false; !done; reads++) {
+      done = finished;
+      const rows = (await read(array)).data as Float32Array;
+      for (let row = 0; row < 8; row++) expect(new Set(rows.subarray(row * 1000, (row + 1) * 1000)).size).toBe(1);
+    }
+    await writes;
+    expect(reads).toBeGreaterThan(1);
+    expect(new Set((await read(array)).data)).toEqual(new Set([2]));
+  });
+});
+
 describe("chunk ownership when a call fails or is cancelled", () => {
   it("a call cancelled while others wait for its chunks rejects with AbortError, and the others complete", async () => {
     await setPlan(threads(2));
