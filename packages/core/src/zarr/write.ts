@@ -164,25 +164,30 @@ async function* claimedGroups(
   let index = 0;
   let ordinal = 0;
   const contended: Array<{ parts: ChunkPart[]; ordinal: number }> = [];
+  const next = async (deferred: { parts: ChunkPart[]; ordinal: number }) => {
+    await claim.turnFor(
+      deferred.parts.map((p) => p.coords),
+      signal,
+    );
+    const group = toInput(deferred.parts);
+    pending.set(index++, { group, ordinal: deferred.ordinal });
+    return group;
+  };
   for (const parts of groups) {
     if (claim.contended(parts.map((p) => p.coords))) {
       contended.push({ parts, ordinal: ordinal++ });
+      // Two calls over one large region would otherwise defer every group: memory stays bounded.
+      if (contended.length > MAX_DEFERRED_GROUPS) yield await next(contended.shift()!);
       continue;
     }
     const group = toInput(parts);
     pending.set(index++, { group, ordinal: ordinal++ });
     yield group;
   }
-  for (const { parts, ordinal } of contended) {
-    await claim.turnFor(
-      parts.map((p) => p.coords),
-      signal,
-    );
-    const group = toInput(parts);
-    pending.set(index++, { group, ordinal });
-    yield group;
-  }
+  for (const deferred of contended) yield await next(deferred);
 }
+
+const MAX_DEFERRED_GROUPS = 1024;
 
 /** Every edge must sit on a chunk boundary (or the array's end). */
 function checkAlignment(array: ZarrArray, sel: NormalizedSelection): void {
