@@ -106,7 +106,7 @@ describe("concurrent writeRegion calls that run in the caller (small calls, defa
     }
     await writes;
     expect(reads).toBeGreaterThan(1);
-    expect(new Set((await read(array)).data)).toEqual(new Set([2]));
+    expect(new Set((await read(array)).data as Float32Array)).toEqual(new Set([2]));
   });
 });
 
