@@ -57,14 +57,14 @@ describe("public API", () => {
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
-      "chunkKey", "create", "getPlan",
+      "chunkKey", "consolidate", "create", "getPlan",
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkSizeError", "isCloneError",
       "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
       "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
-      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "sequential", "setPlan", "task",
+      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "removeStaleTempFiles", "sequential", "setPlan", "task",
       "withPlan", "writeRegion",
     ]);
   });

@@ -81,12 +81,31 @@ export function mapUnorderedInline<I, O>(
   return unordered("mapUnordered", task, inputs, options, inlineBackend) as AsyncGenerator<{ index: number; value: Awaited<O> }>;
 }
 
+/**
+ * For core's writes: `mapUnordered` (in the caller when `inline`) that ends,
+ * even when cancelled or failed, only once no batch of it still runs on a
+ * backend. Chunk ownership across calls relies on it: a chunk is handed to
+ * the next call only when no task of this one can still store it.
+ */
+export function mapUnorderedSettled<I, O>(
+  task: Task<I, O>,
+  inputs: Inputs<I>,
+  options: MapOptions | undefined,
+  inline: boolean,
+): AsyncGenerator<{ index: number; value: Awaited<O> }> {
+  return unordered("mapUnordered", task, inputs, options, inline ? inlineBackend : undefined, true) as AsyncGenerator<{
+    index: number;
+    value: Awaited<O>;
+  }>;
+}
+
 async function* unordered<I, O>(
   where: string,
   task: Runnable<I, O>,
   inputs: Inputs<I>,
   options: MapOptions | undefined,
   backendOverride: Backend | undefined,
+  settle = false,
 ): AsyncGenerator<MapEvent<Awaited<O>>> {
   const buffer: MapEvent<Awaited<O>>[] = [];
   let limit = 1;
@@ -129,6 +148,7 @@ async function* unordered<I, O>(
     // The consumer stopped early (break, throw): stop the work it no longer wants.
     if (outcome === undefined) scheduler.cancel(new PlanError("mapUnordered: iteration was stopped by the consumer"));
     await running;
+    if (settle) await scheduler.settled();
   }
 }
 

@@ -38,6 +38,8 @@ export class Scheduler<R> {
   readonly #wake = new Wake();
   readonly #sizer: BatchSizer;
   readonly #inFlight = new Map<number, InFlightBatch>();
+  // Every batch until its backend call has settled, cancelled ones too (see settled()).
+  readonly #running = new Set<Promise<unknown>>();
   readonly #retryReady: WorkItem[] = [];
   // Items of a lost multi-item batch, to run one per batch: only the one
   // that really kills its worker should be charged an attempt.
@@ -87,6 +89,15 @@ export class Scheduler<R> {
       // Let a generator given as input run its own `finally` blocks.
       if (!this.#inputsDone) await this.inputs.return?.();
     }
+  }
+
+  /**
+   * Resolves once no batch of this run is still running on a backend. `run`
+   * rejects at once on cancel or fail-fast; a caller that must know no task
+   * of it still writes (chunk ownership across writes) waits for this too.
+   */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
   /** How many inputs there were (known once the input is exhausted). */
@@ -168,7 +179,7 @@ export class Scheduler<R> {
     } catch (error) {
       running = Promise.reject(error);
     }
-    running
+    const settled = running
       .then(
         () => {
           if (!controller.signal.aborted && pending.size > 0) {
@@ -184,6 +195,9 @@ export class Scheduler<R> {
         this.#sizer.observe({ items: items.length, workMs, wallMs: performance.now() - started });
         this.#wake.notify();
       });
+    this.#running.add(settled);
+    const forget = () => void this.#running.delete(settled);
+    settled.then(forget, forget);
   }
 
   #batchFailed(pending: Map<number, WorkItem>, error: unknown, worker: string): void {

@@ -152,7 +152,7 @@ export async function create(url: string | StoreSpec, path: string, options: Cre
   for (const group of groups) await writeGroup(store, group, documents.format);
   for (const [name, doc] of documents.files) await store.set(nodeKey(arrayPath, name), encode(doc));
   if (documents.format === 2) {
-    await updateConsolidated(store, [
+    await updateConsolidated(spec, store, [
       ...groups.map((g) => [nodeKey(g, ".zgroup"), { zarr_format: 2 }] as [string, Json]),
       ...documents.files.map(([name, doc]) => [nodeKey(arrayPath, name), doc] as [string, Json]),
     ]);

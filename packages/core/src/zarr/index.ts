@@ -3,6 +3,8 @@ export { open } from "./open.js";
 export { create, type CreateOptions } from "./create.js";
 export { read, type ReadOptions, type ReadResult } from "./read.js";
 export { writeRegion, type ChunkReceipt, type WriteData, type WriteOptions, type WriteReceipt } from "./write.js";
+export { consolidate } from "./consolidated.js";
+export { removeStaleTempFiles, type RemoveStaleTempFilesOptions, type StaleTempFiles } from "./stale-temp-files.js";
 export type { CodecOption } from "./codec-option.js";
 export type { InlineMode } from "./work-plan.js";
 export type { ZarrArray, CodecSpec } from "./array.js";

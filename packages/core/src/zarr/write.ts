@@ -5,12 +5,13 @@
  * here, before the first task starts: a refused write leaves the store as
  * it was.
  */
-import { mapUnordered, mapUnorderedInline } from "../map/map.js";
+import { mapUnorderedSettled } from "../map/map.js";
 import type { Progress } from "../map/options.js";
 import { getPlan } from "../plan/current.js";
-import type { ZarrArray } from "./array.js";
+import { chunkKey, type ZarrArray } from "./array.js";
+import { claimChunks, type ChunkClaim } from "./chunk-locks.js";
 import { countChunks, groupsOf, planChunks, type ChunkPart } from "./chunk-plan.js";
-import type { ChunkReceipt } from "./chunk-write.js";
+import type { ChunkReceipt, WriteGroup } from "./chunk-write.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { ChunkAlignmentError, ReadOnlyStoreError, ZarrOptionError } from "./errors.js";
 import { checkCodecs } from "./codecs/pipeline.js";
@@ -19,6 +20,7 @@ import { checkStoreShared } from "./shared-store.js";
 import { cStrides, copyBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { normalizeSelection, type NormalizedSelection, type Selection } from "./selection.js";
 import { openStore } from "./stores/index.js";
+import { removeLeftoverTemporaries } from "./stale-temp-files.js";
 import { writeChunks } from "./tasks.js";
 import { toSourceView, type WriteData } from "./write-data.js";
 import {
@@ -77,6 +79,29 @@ export async function writeRegion(
   const sel = normalizeSelection(region, array.shape, "region");
   const source = toSourceView(array, sel, data);
   if (options.independent) checkAlignment(array, sel);
+  // Claimed before the first await, so that claims follow call order (chunk-locks.ts).
+  const claim = claimChunks(array, sel);
+  try {
+    return await writeClaimed(array, sel, source, claim, { signal, retries, onProgress, inlineMode });
+  } finally {
+    claim.release();
+  }
+}
+
+interface ClaimedWrite {
+  readonly signal: AbortSignal | undefined;
+  readonly retries: number;
+  readonly onProgress: ((progress: Progress) => void) | undefined;
+  readonly inlineMode: InlineMode;
+}
+
+async function writeClaimed(
+  array: ZarrArray,
+  sel: NormalizedSelection,
+  source: StridedView,
+  claim: ChunkClaim,
+  { signal, retries, onProgress, inlineMode }: ClaimedWrite,
+): Promise<WriteReceipt> {
   // A handle may have been edited or rebuilt from JSON: its codecs are checked here, not by the first task.
   await checkCodecs(array);
   checkStoreShared("writeRegion", array.store, getPlan());
@@ -92,39 +117,85 @@ export async function writeRegion(
   const results: ChunkReceipt[][] = [];
   let done = 0;
   const progress = (n: number) => onProgress?.({ done: (done += n), failed: 0, total });
-  const mapOptions = mapOptionsOf(signal, retries);
-  if (inline) {
-    // In the caller, through the scheduler: tasks read the caller's data in place.
-    const inputs = [...groups].map((parts) => ({ array, parts: parts.map((p) => ({ ...p, source: viewOf(source, p) })) }));
-    for await (const { index, value } of mapUnorderedInline(writeChunks, inputs, mapOptions)) {
-      results[index] = value;
+  // Inline, tasks read the caller's data in place. On workers, each task's
+  // slice of the data is copied only when the scheduler asks for the task,
+  // so memory stays flat for big regions; slices come back for reuse once
+  // their task has reported, so slice memory is bounded by the tasks in
+  // flight, not by how fast GC frees buffers (a GiB-sized write otherwise
+  // held ≈ 1 GiB of dead slices).
+  const slices = new SlicePool(array, plan.capabilities.sharedMemory);
+  const toInput = (parts: ChunkPart[]): WriteGroup => ({
+    array,
+    parts: parts.map((p) => ({ ...p, source: inline ? viewOf(source, p) : slices.slice(source, p) })),
+  });
+  const pending = new Map<number, PendingGroup>();
+  const inputs = claimedGroups(groups, claim, signal, pending, toInput);
+  try {
+    for await (const { index, value } of mapUnorderedSettled(writeChunks, inputs, mapOptionsOf(signal, retries), inline)) {
+      const { group, ordinal } = pending.get(index)!;
+      results[ordinal] = value;
+      pending.delete(index);
+      claim.stored(group.parts.map((p) => p.coords));
+      if (!inline) slices.release(group.parts.map((p) => p.source.data));
       progress(value.length);
     }
-  } else {
-    // A generator: each task's slice of the data is copied only when the
-    // scheduler asks for the task, so memory stays flat for big regions.
-    // Slices come back for reuse once their task has reported: slice memory
-    // is bounded by the tasks in flight, not by how fast GC frees buffers
-    // (a GiB-sized write otherwise held ≈ 1 GiB of dead slices).
-    const slices = new SlicePool(array, plan.capabilities.sharedMemory);
-    const inFlight = new Map<number, TypedArray[]>();
-    let next = 0;
-    const inputs = (function* () {
-      for (const parts of groups) {
-        const sliced = parts.map((p) => ({ ...p, source: slices.slice(source, p) }));
-        inFlight.set(next++, sliced.map((p) => p.source.data));
-        yield { array, parts: sliced };
-      }
-    })();
-    for await (const { index, value } of mapUnordered(writeChunks, inputs, mapOptions)) {
-      results[index] = value;
-      slices.release(inFlight.get(index) ?? []);
-      inFlight.delete(index);
-      progress(value.length);
-    }
+  } catch (error) {
+    // Every task of this call has stopped (mapUnorderedSettled) and the
+    // chunks are still claimed: temporaries their killed or cancelled tasks
+    // left are nobody's now.
+    const keys = [...pending.values()].flatMap(({ group }) => group.parts.map((p) => chunkKey(array, p.coords)));
+    await removeLeftoverTemporaries(array.store, keys);
+    throw error;
   }
   return receiptOf(results.flat());
 }
+
+/** A group sent to the plan, until its task reports; `ordinal` is its place in chunk-grid order, for the receipt. */
+interface PendingGroup {
+  readonly group: WriteGroup;
+  readonly ordinal: number;
+}
+
+/**
+ * The call's groups as map inputs, each recorded in `pending` under its
+ * map index. Groups that no earlier call in flight also touches go first;
+ * the others wait their turn (chunk-locks.ts) at the end, so one shared
+ * edge chunk does not hold back the rest of the write.
+ */
+async function* claimedGroups(
+  groups: Iterable<ChunkPart[]>,
+  claim: ChunkClaim,
+  signal: AbortSignal | undefined,
+  pending: Map<number, PendingGroup>,
+  toInput: (parts: ChunkPart[]) => WriteGroup,
+): AsyncGenerator<WriteGroup> {
+  let index = 0;
+  let ordinal = 0;
+  const contended: Array<{ parts: ChunkPart[]; ordinal: number }> = [];
+  const next = async (deferred: { parts: ChunkPart[]; ordinal: number }) => {
+    await claim.turnFor(
+      deferred.parts.map((p) => p.coords),
+      signal,
+    );
+    const group = toInput(deferred.parts);
+    pending.set(index++, { group, ordinal: deferred.ordinal });
+    return group;
+  };
+  for (const parts of groups) {
+    if (claim.contended(parts.map((p) => p.coords))) {
+      contended.push({ parts, ordinal: ordinal++ });
+      // Two calls over one large region would otherwise defer every group: memory stays bounded.
+      if (contended.length > MAX_DEFERRED_GROUPS) yield await next(contended.shift()!);
+      continue;
+    }
+    const group = toInput(parts);
+    pending.set(index++, { group, ordinal: ordinal++ });
+    yield group;
+  }
+  for (const deferred of contended) yield await next(deferred);
+}
+
+const MAX_DEFERRED_GROUPS = 1024;
 
 /** Every edge must sit on a chunk boundary (or the array's end). */
 function checkAlignment(array: ZarrArray, sel: NormalizedSelection): void {

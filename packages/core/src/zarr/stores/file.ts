@@ -6,18 +6,15 @@
  * any instant) sees the old chunk or the new one, never a torn one.
  * @zarrita/storage's FileSystemStore (0.2.0) writes in place with
  * `writeFile`, which is why this store exists.
+ *
+ * A writer killed mid-write leaves its temporary. The first write into a
+ * directory (per opened store) removes those whose owner is dead
+ * (temp-files.ts): a rerun after a kill cleans up after the killed run.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { threadId } from "node:worker_threads";
+import { mkdir, opendir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Store, StoreKey } from "./types.js";
-
-let temporaries = 0;
-
-/** A name no other writer (thread, process) picks, starting with "." so Zarr listings skip it. */
-function temporaryPath(file: string): string {
-  return join(dirname(file), `.${basename(file)}.${process.pid}-${threadId}-${temporaries++}.partial`);
-}
+import { removeDeadTemporaries, temporaryPath } from "./temp-files.js";
 
 function isMissing(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
@@ -27,6 +24,9 @@ function isMissing(error: unknown): boolean {
 
 export function openFileStore(root: string): Store {
   const pathOf = (key: StoreKey) => join(root, key);
+  const swept = new Map<string, Promise<void>>();
+  // Best effort: a directory we cannot list still takes the write.
+  const sweep = (dir: string) => swept.get(dir) ?? swept.set(dir, removeDeadTemporaries(dir).catch(() => undefined)).get(dir)!;
   return {
     async get(key) {
       try {
@@ -40,6 +40,7 @@ export function openFileStore(root: string): Store {
     async set(key, value) {
       const file = pathOf(key);
       await mkdir(dirname(file), { recursive: true });
+      await sweep(dirname(file));
       const temporary = temporaryPath(file);
       try {
         await writeFile(temporary, value);
@@ -51,6 +52,16 @@ export function openFileStore(root: string): Store {
     },
     async delete(key) {
       await rm(pathOf(key), { force: true });
+    },
+    async *list(prefix) {
+      let dir;
+      try {
+        dir = await opendir(pathOf(prefix));
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      for await (const entry of dir) yield entry.isDirectory() ? `${entry.name}/` : entry.name;
     },
   };
 }

@@ -21,7 +21,7 @@ export function checkStoreKey(key: string, url: string): asserts key is StoreKey
 
 /** The same store, but every key is checked first. */
 export function guardKeys(inner: Store, url: string): Store {
-  const { set, delete: remove } = inner;
+  const { set, delete: remove, list } = inner;
   return {
     // async: a refused key is a rejection, like any other store failure, never a synchronous throw.
     async get(key, options) {
@@ -38,6 +38,13 @@ export function guardKeys(inner: Store, url: string): Store {
       async delete(key: StoreKey) {
         checkStoreKey(key, url);
         return remove.call(inner, key);
+      },
+    }),
+    ...(list && {
+      list(prefix: StoreKey) {
+        // A prefix is checked as the key of a name inside it.
+        checkStoreKey(`${prefix}x`, url);
+        return list.call(inner, prefix);
       },
     }),
   };

@@ -34,4 +34,10 @@ export interface Store {
   set?(key: StoreKey, value: Uint8Array): Promise<void>;
   /** Absent on read-only stores; deleting a missing key is not an error. */
   delete?(key: StoreKey): Promise<void>;
+  /**
+   * The names directly under `prefix` ("/" or "/a/b/"), a folder's with a
+   * trailing "/"; nothing when it does not exist. Absent where a store
+   * cannot list (HTTP, and S3 for now): `consolidate` needs it.
+   */
+  list?(prefix: StoreKey): AsyncIterable<string>;
 }
