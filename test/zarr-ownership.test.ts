@@ -33,7 +33,7 @@ afterAll(async () => {
 
 let arrays = 0;
 const newArray = (shape: number[], chunks: number[]) =>
-  create(dir.path, `a${arrays++}`, { shape, chunks, dtype: "float32", codec: "zstd" });
+  create(dir.path, `a${arrays++}`, { shape, chunks, dtype: "float32", codec: "zstd", fillValue: 0 });
 
 const filled = (length: number, value: number) => new Float32Array(length).fill(value);
 

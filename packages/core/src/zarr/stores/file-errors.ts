@@ -81,5 +81,7 @@ export function withFileErrors(inner: Store, url: string, root: string): Store {
     get: (key, options) => guarded(key, "read", () => inner.get(key, options)),
     set: write,
     delete: (key) => guarded(key, "delete", () => inner.delete!(key)),
+    // consolidate() lists through here; its system errors pass through unwrapped (a missing folder lists nothing).
+    ...(inner.list && { list: inner.list.bind(inner) }),
   };
 }
