@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { consolidate, create, isReadOnlyStoreError, read, writeRegion } from "@parazarr/core";
+import { consolidate, create, isArrayExistsError, isReadOnlyStoreError, open, read, writeRegion } from "@parazarr/core";
 import { makeTempDir } from "./fixtures/zarr-helpers.js";
 
 const dirs: Array<{ path: string; remove(): void }> = [];
@@ -76,4 +76,18 @@ it("consolidate on a read-only store is a ReadOnlyStoreError naming the store", 
   const error = await consolidate("http://127.0.0.1:9/archive.zarr").then(() => undefined, (e: unknown) => e);
   expect(isReadOnlyStoreError(error)).toBe(true);
   expect((error as Error).message).toContain("127.0.0.1:9");
+});
+
+it("two creates of one path at once: one succeeds, the other is an ArrayExistsError, and the stored array is the winner's", async () => {
+  for (const zarrFormat of [2, 3] as const) {
+    const root = tempDir();
+    const shapes = [[4], [6], [8], [10]];
+    const outcomes = await Promise.allSettled(shapes.map((shape) => create(root, "t", { shape, chunks: [2], dtype: "float32", zarrFormat })));
+    const winners = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [shapes[i]!] : []));
+    const losers = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason] : []));
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(3);
+    expect(losers.every(isArrayExistsError)).toBe(true);
+    expect((await open(root, "t")).shape).toEqual(winners[0]);
+  }
 });

@@ -12,6 +12,7 @@
 import { nodeKey } from "./array.js";
 import { MetadataError, ReadOnlyStoreError } from "./errors.js";
 import { stringifyJsonExact } from "./json.js";
+import { oneAtATime } from "./one-at-a-time.js";
 import { parseJson } from "./parse-metadata.js";
 import { StoreSpecError } from "./stores/errors.js";
 import { normalizeStoreSpec, openStore, type Store } from "./stores/index.js";
@@ -19,24 +20,11 @@ import type { StoreKey, StoreSpec } from "./stores/types.js";
 
 type Json = Record<string, unknown>;
 
-const queues = new Map<string, Promise<unknown>>();
-
-/** Runs `update` after every earlier update of this store's `.zmetadata` in this process. */
-function serialized<T>(spec: StoreSpec, update: () => Promise<T>): Promise<T> {
-  const id = JSON.stringify([spec.url, spec.options ?? {}]);
-  const previous = queues.get(id) ?? Promise.resolve();
-  const next = previous.then(update, update);
-  const tail = next.catch(() => undefined);
-  queues.set(id, tail);
-  void tail.then(() => queues.get(id) === tail && queues.delete(id));
-  return next;
-}
-
 // Exact digits: 64-bit fill values in the documents must not be rounded (json.ts).
 const encode = (doc: Json) => new TextEncoder().encode(stringifyJsonExact(doc));
 
 export function updateConsolidated(spec: StoreSpec, store: Store, entries: ReadonlyArray<[key: string, doc: Json]>): Promise<void> {
-  return serialized(spec, async () => {
+  return oneAtATime(".zmetadata", spec, async () => {
     const existing = await store.get("/.zmetadata");
     const current = existing === undefined ? {} : parseJson(existing, ".zmetadata");
     const metadata = { ...((current.metadata as Json | undefined) ?? {}) };
@@ -64,7 +52,7 @@ export async function consolidate(url: string | StoreSpec): Promise<string[]> {
   if (store.list === undefined) {
     throw new StoreSpecError(`consolidate: the store at ${spec.url} cannot list its keys; consolidate needs a file:// store`, spec.url);
   }
-  return serialized(spec, async () => {
+  return oneAtATime(".zmetadata", spec, async () => {
     const metadata: Json = {};
     await collectNodes(store, "", metadata);
     if (Object.keys(metadata).length === 0) {

@@ -17,6 +17,7 @@ import { checkStoreKey, normalizeStoreSpec, openStore, type Store } from "./stor
 import type { StoreSpec } from "./stores/types.js";
 import { checkOptionNames } from "./work-plan.js";
 import { updateConsolidated } from "./consolidated.js";
+import { oneAtATime } from "./one-at-a-time.js";
 import { getPlan } from "../plan/current.js";
 import { checkStoreShared } from "./shared-store.js";
 
@@ -147,17 +148,22 @@ export async function create(url: string | StoreSpec, path: string, options: Cre
   checkStoreShared("create", spec, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
-  const groups = await missingGroups(store, spec, arrayPath, documents.format);
+  // From the existence check to the last write: two creates of one path at
+  // once must not both find it free (one-at-a-time.ts).
+  await oneAtATime("create", spec, () => writeNode(store, spec, arrayPath, documents));
+  return array;
+}
 
+async function writeNode(store: Store, spec: StoreSpec, arrayPath: string, documents: Documents): Promise<void> {
+  const groups = await missingGroups(store, spec, arrayPath, documents.format);
   for (const group of groups) await writeGroup(store, group, documents.format);
-  for (const [name, doc] of documents.files) await store.set(nodeKey(arrayPath, name), encode(doc));
+  for (const [name, doc] of documents.files) await store.set!(nodeKey(arrayPath, name), encode(doc));
   if (documents.format === 2) {
     await updateConsolidated(spec, store, [
       ...groups.map((g) => [nodeKey(g, ".zgroup"), { zarr_format: 2 }] as [string, Json]),
       ...documents.files.map(([name, doc]) => [nodeKey(arrayPath, name), doc] as [string, Json]),
     ]);
   }
-  return array;
 }
 
 /** The ancestors of `path` that have no group yet; refuses an existing node at `path` or an array above it. */
