@@ -1,0 +1,96 @@
+/**
+ * Task semantics that must not depend on the plan: what a result hands
+ * over, how a task's error travels whatever it is made of, what a result
+ * that cannot be sent back turns into, and a task that does Zarr I/O itself.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isTaskError, isWorkerCrashedError, type TaskError } from "../errors.js";
+import { map } from "../map/map.js";
+import { create, read, writeRegion } from "../zarr/index.js";
+import {
+  moduleTable,
+  returnsFunctionLate,
+  returnsGivenAway,
+  returnsModuleTable,
+  scaleBand,
+  throwsUnreadableField,
+  throwsUnreadableMessage,
+} from "./tasks.js";
+
+async function taskError(promise: Promise<unknown>): Promise<TaskError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isTaskError(error), `expected a TaskError, got ${String(error)}`).toBe(true);
+    return error as TaskError;
+  }
+  throw new Error("expected the call to reject, it resolved");
+}
+
+export function taskCases(): void {
+  describe("results", () => {
+    it("copies memory the task still owns: its module-level table survives, map after map", async () => {
+      const table = new Float64Array([1, 2, 3, 4]);
+      expect(await map(returnsModuleTable, [0])).toEqual([{ table }]);
+      expect(await map(returnsModuleTable, [0, 1])).toEqual([{ table }, { table }]);
+      expect(moduleTable).toEqual(table);
+    });
+
+    it("delivers what the task gave away with transfer()", async () => {
+      const [first, second] = await map(returnsGivenAway, [3, 1000]);
+      expect(first?.block).toEqual(new Float64Array([0, 2, 4]));
+      expect(second?.block.length).toBe(1000);
+      expect(second?.block[999]).toBe(1998);
+    });
+
+    it("names a result that cannot be sent back, even after 20,000 good objects", async () => {
+      const error = await taskError(map(returnsFunctionLate, [20_000]));
+      expect(error.index).toBe(0);
+      expect(error.message).toContain("result 0[20000].format cannot be sent back");
+      expect(error.message).not.toContain("[object Object]");
+      const { failures } = await map(returnsFunctionLate, [2], { errors: "collect" });
+      expect(failures?.errors[0]?.message).toContain("result 0[2].format cannot be sent back");
+    });
+  });
+
+  describe("task errors of any shape", () => {
+    it("keeps what can be read of an error whose field getter throws", async () => {
+      const error = await taskError(map(throwsUnreadableField, [0]));
+      expect(isWorkerCrashedError(error)).toBe(false);
+      const cause = error.cause as Error & { code?: unknown; detail?: unknown };
+      expect(cause.message).toBe("the cell is bad");
+      expect(cause.code).toBe("E_BAD_CELL");
+      expect(cause.detail).toBeUndefined();
+    });
+
+    it("keeps the class of an error whose message getter throws, and says the message was unreadable", async () => {
+      const error = await taskError(map(throwsUnreadableMessage, [0]));
+      const cause = error.cause as Error;
+      expect(cause.name).toBe("RangeError");
+      expect(cause.message).toMatch(/message could not be read/);
+      // The plan is still usable: nothing crashed.
+      expect(await map(returnsGivenAway, [2])).toEqual([{ block: new Float64Array([0, 2]) }]);
+    });
+  });
+
+  describe("a task that does Zarr I/O itself", () => {
+    it("reads one array and writes another with read and writeRegion", async () => {
+      const root = await mkdtemp(join(tmpdir(), "parazarr-conformance-task-io-"));
+      try {
+        const options = { shape: [32, 6], chunks: [8, 6], dtype: "float32", codec: "zstd" } as const;
+        const source = await create(root, "source", options);
+        const target = await create(root, "target", options);
+        await writeRegion(source, null, Float32Array.from({ length: 32 * 6 }, (_, i) => i));
+        const bands: Array<[number, number]> = [[0, 8], [8, 16], [16, 24], [24, 32]];
+        expect(await map(scaleBand, bands.map((rows) => ({ root, rows })))).toEqual([1, 1, 1, 1]);
+        const result = await read(target);
+        expect(Array.from(result.data as Float32Array)).toEqual(Array.from({ length: 32 * 6 }, (_, i) => i * 10));
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+  });
+}
