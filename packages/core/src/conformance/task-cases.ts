@@ -3,19 +3,21 @@
  * over, how a task's error travels whatever it is made of, what a result
  * that cannot be sent back turns into, and a task that does Zarr I/O itself.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTaskError, isWorkerCrashedError, type TaskError } from "../errors.js";
 import { map } from "../map/map.js";
-import { create, read, writeRegion } from "../zarr/index.js";
+import { everywhere } from "../task/setup.js";
+import { create, isUnknownCodecError, open, read, writeRegion } from "../zarr/index.js";
 import {
   moduleTable,
   returnsFunctionLate,
   returnsGivenAway,
   returnsModuleTable,
   scaleBand,
+  setupImports,
   throwsUnreadableField,
   throwsUnreadableMessage,
 } from "./tasks.js";
@@ -73,6 +75,62 @@ export function taskCases(): void {
       expect(cause.message).toMatch(/message could not be read/);
       // The plan is still usable: nothing crashed.
       expect(await map(returnsGivenAway, [2])).toEqual([{ block: new Float64Array([0, 2]) }]);
+    });
+  });
+
+  describe("worker set-up by module", () => {
+    let knob: string | undefined;
+    beforeAll(() => {
+      // Small arrays run in the caller by default: send every call to the workers.
+      knob = process.env.PARAZARR_INLINE_MAX_CHUNKS;
+      process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
+    });
+    afterAll(() => {
+      if (knob === undefined) delete process.env.PARAZARR_INLINE_MAX_CHUNKS;
+      else process.env.PARAZARR_INLINE_MAX_CHUNKS = knob;
+    });
+
+    it("everywhere(module): every worker imports it, once, before its next task", async () => {
+      await everywhere(new URL("./setup-module.js", import.meta.url));
+      const counts = await map(setupImports, Array.from({ length: 8 }, (_, i) => i), { batchSize: 1 });
+      expect(counts).toEqual(Array.from({ length: 8 }, () => 1));
+    });
+
+    it("a codec registered by module reference is used by the workers to write and read", async () => {
+      const { FLIP_CODEC } = await import("./codec-module.js");
+      const root = await mkdtemp(join(tmpdir(), "parazarr-conformance-codec-"));
+      try {
+        await create(root, "flipped", { shape: [16, 4], chunks: [4, 4], dtype: "uint8", codec: "none", zarrFormat: 3 });
+        const metadataPath = join(root, "flipped", "zarr.json");
+        const metadata = JSON.parse(await readFile(metadataPath, "utf8"));
+        metadata.codecs.push({ name: FLIP_CODEC, configuration: {} });
+        await writeFile(metadataPath, JSON.stringify(metadata));
+        const array = await open(root, "flipped");
+        const values = Uint8Array.from({ length: 64 }, (_, i) => i + 1);
+        await writeRegion(array, null, values);
+        // Stored flipped: the workers ran the codec.
+        const stored = await readFile(join(root, "flipped", "c", "0", "0"));
+        expect(Array.from(stored)).toEqual(Array.from(values.subarray(0, 16), (v) => v ^ 0x5a));
+        expect(Array.from((await read(array)).data as Uint8Array)).toEqual(Array.from(values));
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+
+    it("an unknown codec is refused before any task starts", async () => {
+      const root = await mkdtemp(join(tmpdir(), "parazarr-conformance-unknown-codec-"));
+      try {
+        const array = await create(root, "a", { shape: [8], chunks: [4], dtype: "uint8", codec: "none", zarrFormat: 3 });
+        const edited = { ...array, codecs: [...array.codecs, { name: "nobody-registered-this", configuration: {} }] };
+        const refused = await writeRegion(edited, null, new Uint8Array(8).fill(3)).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(isUnknownCodecError(refused)).toBe(true);
+        expect(await readdir(join(root, "a"))).toEqual(["zarr.json"]);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
     });
   });
 

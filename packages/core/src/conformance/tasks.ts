@@ -131,3 +131,10 @@ export const scaleBand = task(
     return receipt.chunksWritten;
   },
 );
+
+/** How many times this worker imported the conformance set-up module (see setup-module.ts). */
+export const setupImports = task(
+  import.meta.url,
+  "setupImports",
+  () => (globalThis as { [key: symbol]: unknown })[Symbol.for("parazarr.conformance.setup")] ?? 0,
+);

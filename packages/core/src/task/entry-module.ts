@@ -72,6 +72,12 @@ export function isEntryModule(moduleUrl: string): boolean {
 export function refuseEntryModule(what: string, ref: TaskRef): void {
   if (!isEntryModule(ref.moduleUrl)) return;
   const script = basename(entryModulePath() ?? "main.mjs");
+  if (ref.name === "set-up") {
+    throw new TaskDefinitionError(
+      `${what}: ${script} is the program's entry module, and every worker would run the whole script again to set itself up. ` +
+        `Move the set-up into a module of its own (say setup.mjs) and pass that module's URL.`,
+    );
+  }
   throw new TaskDefinitionError(
     `${what}: task "${ref.name}" is declared in ${script}, the program's entry module. ` +
       `Workers find a task by importing its module, and importing ${script} would run the whole script again ` +
