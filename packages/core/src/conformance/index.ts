@@ -48,7 +48,7 @@ export function describeBackend(name: string, makePlan: () => Plan, capabilities
     mapCases(context);
     failureCases(context);
     lifecycleCases(context);
-    taskCases();
+    taskCases(context);
     describeZarrCases(makePlan, context.capabilities);
   });
 }

@@ -12,6 +12,7 @@ import { map } from "../map/map.js";
 import { everywhere } from "../task/setup.js";
 import { create, isUnknownCodecError, open, read, writeRegion } from "../zarr/index.js";
 import {
+  givesAwayKeptBuffer,
   moduleTable,
   returnsFunctionLate,
   returnsGivenAway,
@@ -21,6 +22,7 @@ import {
   throwsUnreadableField,
   throwsUnreadableMessage,
 } from "./tasks.js";
+import type { SuiteContext } from "./index.js";
 
 async function taskError(promise: Promise<unknown>): Promise<TaskError> {
   try {
@@ -32,7 +34,7 @@ async function taskError(promise: Promise<unknown>): Promise<TaskError> {
   throw new Error("expected the call to reject, it resolved");
 }
 
-export function taskCases(): void {
+export function taskCases({ capabilities }: SuiteContext): void {
   describe("results", () => {
     it("copies memory the task still owns: its module-level table survives, map after map", async () => {
       const table = new Float64Array([1, 2, 3, 4]);
@@ -46,6 +48,20 @@ export function taskCases(): void {
       expect(first?.block).toEqual(new Float64Array([0, 2, 4]));
       expect(second?.block.length).toBe(1000);
       expect(second?.block[999]).toBe(1998);
+    });
+
+    it("names a result whose memory an earlier transfer() moved away, never [object Object]", async () => {
+      const [first] = await map(givesAwayKeptBuffer, [0]);
+      expect(first?.kept).toEqual(new Float64Array([5, 6, 7]));
+      // Where the memory really moves (the caller's own on sequential(), a
+      // thread's), later calls return it detached; a copying transport never detaches it.
+      const { values, failures } = await map(givesAwayKeptBuffer, [1, 2, 3, 4], { batchSize: 1, errors: "collect" });
+      const errors = failures?.errors ?? [];
+      for (const error of errors) {
+        expect(error.message).toMatch(/result \d+\.kept cannot be sent back: it is a Float64Array whose memory was already moved away/);
+      }
+      if (capabilities.inProcess) expect(errors.map((e) => e.index)).toEqual([0, 1, 2, 3]);
+      expect(values.filter((v) => v !== undefined).length + errors.length).toBe(4);
     });
 
     it("names a result that cannot be sent back, even after 20,000 good objects", async () => {

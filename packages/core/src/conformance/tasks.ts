@@ -138,3 +138,7 @@ export const setupImports = task(
   "setupImports",
   () => (globalThis as { [key: symbol]: unknown })[Symbol.for("parazarr.conformance.setup")] ?? 0,
 );
+
+/** Gives away a module-level buffer it keeps: the second call returns it detached. */
+const keptButGiven = new Float64Array([5, 6, 7]);
+export const givesAwayKeptBuffer = task(import.meta.url, "givesAwayKeptBuffer", () => transfer({ kept: keptButGiven }));

@@ -27,7 +27,8 @@ function walkWithin(value: unknown, spend: () => boolean): { path: string; type:
   const walk = (v: unknown, path: string): { path: string; type: string } | undefined => {
     if (typeof v === "function") return { path, type: `function ${v.name || "(anonymous)"}` };
     if (typeof v === "symbol") return { path, type: "symbol" };
-    if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || seen.has(v)) return undefined;
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return detached(v, path);
+    if (typeof v !== "object" || v === null || seen.has(v)) return undefined;
     if (!spend()) return undefined;
     seen.add(v);
     if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) {
@@ -46,6 +47,17 @@ function walkWithin(value: unknown, spend: () => boolean): { path: string; type:
     return undefined;
   };
   return walk(value, "");
+}
+
+/**
+ * A buffer that was moved away earlier (a task that gave away memory it
+ * kept, with transfer()) cannot be sent again; Node 20 has no
+ * `ArrayBuffer.prototype.detached`, but only an empty one can be detached,
+ * and cloning an empty one costs nothing.
+ */
+function detached(v: ArrayBufferView | ArrayBuffer, path: string): { path: string; type: string } | undefined {
+  if (v.byteLength > 0 || canClone(v)) return undefined;
+  return { path, type: `${v.constructor.name} whose memory was already moved away (detached by an earlier transfer)` };
 }
 
 type BatchResult = Extract<FromWorker, { type: "batch-result" }>;
