@@ -8,9 +8,12 @@
  * `map`. Node exits with code 13 and prints nothing.
  *
  * So `task()` itself starts an import of its own module: the promise
- * settles when the module (and its cycle) has finished evaluating. Until
- * then the module is known to be mid-evaluation, and `map` refuses at once
- * instead of waiting.
+ * settles once the module (and its cycle) has finished evaluating. Until it
+ * has settled, `map` does not import the module: the caller already holds
+ * the task object, and a worker imports the module afresh and checks the
+ * export itself. (The promise settles a few microtasks after evaluation
+ * ends, so a module that has only just finished can still count as
+ * evaluating; it only skips the caller-side check.)
  */
 
 // A registry symbol: a task declared through one copy of core may be run by another.
@@ -31,7 +34,7 @@ export function watchEvaluation(moduleUrl: string): void {
   );
 }
 
-/** True only when the module is known to be evaluating right now. */
+/** True while the import `task()` started has not settled: the module is (or was a moment ago) evaluating. */
 export function isStillEvaluating(moduleUrl: string): boolean {
   return states.get(moduleUrl) === "evaluating";
 }

@@ -36,7 +36,12 @@ export function transfer<T>(value: T): T {
   return value;
 }
 
-/** The buffers of a result that its task gave away with `transfer()`: the transfer list of its message. */
+/**
+ * The buffers of a result that its task gave away with `transfer()`: the
+ * transfer list of its message. An empty buffer is never listed: it may be
+ * one an earlier transfer detached, and piscina (5.3.2) never answers a
+ * reply whose transfer list holds a detached buffer.
+ */
 export function collectGivenAway(value: unknown): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   visitBuffers(value, 0, (buffer) => {
