@@ -48,6 +48,15 @@ describe.each(["sequential", "threads", "processes"])("a task declared in the en
     expect(run.stdout).toContain("import it from task-in-entry.mjs");
   });
 
+  it("is refused without top-level await too, before any worker could run the script again", async () => {
+    const run = await node(join(fixtures, "task-in-entry-no-await.mjs"), [plan]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines[0]).toBe("the script ran");
+    expect(lines[1]).toMatch(/^TaskDefinitionError: map: task "square" is declared in task-in-entry-no-await\.mjs/);
+    expect(lines).toHaveLength(2);
+  });
+
   it("is refused when the script is run through a symlink", async () => {
     const dir = await mkdtemp(join(tmpdir(), "parazarr-entry-link-"));
     try {
