@@ -39,6 +39,9 @@ export function addSetupModule(where: string, moduleUrl: string | URL): string {
  * too, so that what it registers holds in the caller as well:
  *
  *     await everywhere(new URL("./codecs.mjs", import.meta.url));
+ *
+ * Call it with another module's URL, never from the set-up module itself:
+ * an import of a module that is still evaluating waits for its end.
  */
 export async function everywhere(moduleUrl: string | URL): Promise<void> {
   const url = addSetupModule("everywhere", moduleUrl);
