@@ -22,6 +22,7 @@ describe("public API", () => {
 
   it("@parazarr/core/worker exports the worker runtime", async () => {
     expect(await names("@parazarr/core/worker")).toEqual([
+      "collectGivenAway",
       "collectTransferables",
       "isToWorker",
       "runBatch",
@@ -57,7 +58,7 @@ describe("public API", () => {
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
-      "chunkKey", "consolidate", "create", "getPlan",
+      "chunkKey", "consolidate", "create", "everywhere", "getPlan",
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkSizeError", "isCloneError",
       "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
@@ -65,7 +66,7 @@ describe("public API", () => {
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
       "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "removeStaleTempFiles", "sequential", "setPlan", "task",
-      "withPlan", "writeRegion",
+      "transfer", "withPlan", "writeRegion",
     ]);
   });
 });

@@ -4,7 +4,7 @@
  * side; the only thing both share is core's protocol.
  */
 import { availableParallelism } from "node:os";
-import { serveWorker, unsendableResult, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
+import { serveWorker, type WorkerInfo } from "@parazarr/core/worker";
 import { exitWithParent } from "./parent-watch.js";
 
 if (process.send === undefined) {
@@ -18,21 +18,9 @@ exitWithParent();
 // The caller closed the channel or died: nothing can reach us any more.
 process.on("disconnect", () => process.exit(0));
 
+// `process.send` serializes synchronously and throws on what it cannot
+// copy; serveWorker answers such a batch with errors that say why.
 serveWorker(
-  { send: sendOrExplain, onMessage: (listener) => process.on("message", listener) },
+  { send: (message) => void process.send!(message), onMessage: (listener) => process.on("message", listener) },
   { info, onShutdown: () => process.exit(0) },
 );
-
-/**
- * `process.send` serializes synchronously and throws on what it cannot
- * copy. core checks every result first, so this is a last resort; without
- * it, a throw here would stop the message loop and hang the caller's batch.
- */
-function sendOrExplain(message: FromWorker): void {
-  try {
-    process.send!(message);
-  } catch (error) {
-    if (message.type !== "batch-result") throw error;
-    process.send!(unsendableResult(message, error));
-  }
-}

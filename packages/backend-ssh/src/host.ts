@@ -7,7 +7,7 @@ import { posix } from "node:path";
 import type { Client, SFTPWrapper } from "ssh2";
 import type { BatchMessage } from "@parazarr/core/backend";
 import type { FromAgent } from "./agent-protocol.js";
-import { bundleAgent, type Bundle, type TaskBundler } from "./bundle.js";
+import { bundleAgent, bundleCore, type Bundle, type TaskBundler } from "./bundle.js";
 import { connectHost } from "./connect.js";
 import { SshHostError, isSshHostError, type HostStage } from "./errors.js";
 import type { HostAddress } from "./host-address.js";
@@ -81,15 +81,20 @@ export class Host {
   }
 
   /**
-   * Ships the batch's task module if needed, then sends the batch under the
-   * coordinator's own id, naming the module by its path on this host.
+   * Ships the batch's task module and set-up modules if needed, then sends
+   * the batch under the coordinator's own id, naming each module by its
+   * path on this host.
    * `stillWanted` is asked after the upload: the batch may have been
    * cancelled (or moved away) meanwhile.
    */
   async send(wireId: number, batch: BatchMessage, stillWanted: () => boolean): Promise<void> {
-    const moduleUrl = await this.#remoteModuleUrl(batch.task.moduleUrl);
+    const [moduleUrl, setup] = await Promise.all([
+      this.#remoteModuleUrl(batch.task.moduleUrl),
+      Promise.all((batch.setup ?? []).map((url) => this.#remoteModuleUrl(url))),
+    ]);
     if (!stillWanted() || this.#lost !== undefined) return;
-    this.agent.send({ ...batch, batchId: wireId, task: { moduleUrl, name: batch.task.name } });
+    const shipped = { ...batch, batchId: wireId, task: { moduleUrl, name: batch.task.name } };
+    this.agent.send(setup.length > 0 ? { ...shipped, setup } : shipped);
   }
 
   cancel(wireId: number): void {
@@ -180,6 +185,11 @@ export async function openHost(address: HostAddress, context: StartContext): Pro
     const sftp = await stage(address.label, "upload", "cannot open SFTP", () => openSftp(client));
     const home = await stage(address.label, "upload", "cannot find the home directory", () => homeDirectory(sftp));
     const baseDir = resolveRemoteDir(options.remoteDir, home);
+    // The agent imports core.mjs from its sibling directory: core goes first.
+    const coreBundle: Bundle = await bundleCore();
+    await stage(address.label, "upload", `cannot ship core to ${posix.join(baseDir, coreBundle.hash)}`, () =>
+      uploadOnce(sftp, baseDir, coreBundle),
+    );
     const agentBundle: Bundle = await bundleAgent();
     const { path } = await stage(address.label, "upload", `cannot ship the agent to ${posix.join(baseDir, agentBundle.hash)}`, () =>
       uploadOnce(sftp, baseDir, agentBundle),

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TaskBundler, bundleAgent } from "../src/bundle.js";
+import { TaskBundler, bundleAgent, bundleCore } from "../src/bundle.js";
+
+const importsOf = (code: Buffer) => [...new Set([...code.toString().matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]!))];
 
 let dir: string;
 beforeAll(async () => {
@@ -13,12 +15,27 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("bundles", () => {
-  it("ship the agent as one file that needs only Node's own modules", async () => {
+  it("ship core as one file that needs only Node's own modules, and the agent as one that needs only core", async () => {
+    const core = await bundleCore();
+    expect(core.name).toBe("core.mjs");
+    expect(importsOf(core.code).every((specifier) => specifier.startsWith("node:"))).toBe(true);
     const agent = await bundleAgent();
     expect(agent.name).toBe("agent.mjs");
     expect(agent.hash).toMatch(/^[0-9a-f]{16}$/);
-    const imports = [...agent.code.toString().matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]);
-    expect(imports.every((specifier) => specifier!.startsWith("node:"))).toBe(true);
+    expect(importsOf(agent.code).filter((specifier) => !specifier.startsWith("node:"))).toEqual([`../${core.hash}/core.mjs`]);
+  });
+
+  it("give a task module the host's one core instead of a copy of its own", async () => {
+    // The ssh tests' own task module imports @parazarr/core as users do.
+    const bundle = await new TaskBundler().bundle(new URL("./fixtures/tasks.ts", import.meta.url).href);
+    const core = await bundleCore();
+    expect(importsOf(bundle.code).filter((specifier) => !specifier.startsWith("node:"))).toEqual([`../${core.hash}/core.mjs`]);
+    expect(bundle.code.length).toBeLessThan(core.code.length / 20);
+  });
+
+  it("send core's own Zarr tasks as core.mjs itself", async () => {
+    const zarrTasks = new URL("./zarr/tasks.js", import.meta.resolve("@parazarr/core")).href;
+    expect(await new TaskBundler().bundle(zarrTasks)).toBe(await bundleCore());
   });
 
   it("leave a dynamic import of a package that is not installed for run time, instead of failing", async () => {

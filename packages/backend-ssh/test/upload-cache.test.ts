@@ -32,7 +32,7 @@ function shipped(remoteDir: string): Map<string, string> {
 }
 
 describe("ssh: shipping code", () => {
-  it("uploads the agent and the task module once, then skips them on the next run", async () => {
+  it("uploads core, the agent and the task module once, then skips them on the next run", async () => {
     const remoteDir = join(servers.dir, "remote-cache");
     const run = async () => {
       const plan = ssh(sshOptions(servers, { remoteDir, workersPerHost: 1 }));
@@ -42,8 +42,12 @@ describe("ssh: shipping code", () => {
     };
     await run();
     const first = shipped(remoteDir);
-    // The agent and the bundled task module, each in a directory named by its hash; no temp file left.
-    expect([...first.keys()].map((k) => k.replace(/^[0-9a-f]{16}\//, "<hash>/")).sort()).toEqual(["<hash>/agent.mjs", "<hash>/tasks.mjs"]);
+    // Core, the agent and the bundled task module, each in a directory named by its hash; no temp file left.
+    expect([...first.keys()].map((k) => k.replace(/^[0-9a-f]{16}\//, "<hash>/")).sort()).toEqual([
+      "<hash>/agent.mjs",
+      "<hash>/core.mjs",
+      "<hash>/tasks.mjs",
+    ]);
     await run();
     expect(shipped(remoteDir)).toEqual(first);
   });

@@ -48,7 +48,14 @@ class ThreadsBackend implements Backend {
  * batch was aborted, or its input could not be cloned.
  */
 function asWorkerLoss(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted || !(error instanceof Error) || error.name === "DataCloneError") return error;
+  if (signal.aborted) return error;
+  // piscina (5.3.2) rejects with a value that is not an Error when a reply
+  // cannot be posted (a detached typed array in it: users saw "[object
+  // Object]"). core's runtime now names such results first, so this is a
+  // last resort; the transfer list never holds a detached buffer, which
+  // makes piscina hang instead (see core's worker/transfer.ts).
+  if (!(error instanceof Error)) return new Error(`the worker thread's reply could not be received (${describeValue(error)})`);
+  if (error.name === "DataCloneError") return error;
   const code = (error as { code?: string }).code;
   const reason = code === "ERR_WORKER_OUT_OF_MEMORY" ? `out of memory (${error.message})` : error.message;
   const exitCode = /exited with code:? (-?\d+)/.exec(error.message)?.[1];

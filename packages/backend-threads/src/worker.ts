@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { threadId } from "node:worker_threads";
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import { collectTransferables, runBatch, type BatchMessage, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
+import { collectGivenAway, runBatch, type BatchMessage, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
 
 const worker = `thread ${threadId}`;
 // piscina stops a running task by terminating its thread, so nothing inside
@@ -15,9 +15,9 @@ const never = new AbortController().signal;
 export default async function serveBatch(batch: BatchMessage): Promise<unknown> {
   const outcomes = await runBatch(batch, { worker, signal: never });
   const reply: FromWorker = { type: "batch-result", batchId: batch.batchId, worker, outcomes };
-  const transfer = outcomes.flatMap((outcome) => (outcome.type === "value" ? collectTransferables(outcome.value) : []));
+  const transfer = outcomes.flatMap((outcome) => (outcome.type === "value" ? collectGivenAway(outcome.value) : []));
   if (transfer.length === 0) return reply;
-  // Hand typed-array results over instead of copying them.
+  // Hand over what the tasks gave away (transfer()); the rest is copied.
   return move({
     get [transferableSymbol]() {
       return transfer;

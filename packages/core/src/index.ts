@@ -5,6 +5,8 @@ export { isPlan, type Plan } from "./plan/plan.js";
 export type { Capabilities, PlanSpec } from "./backend.js";
 export { task, isTask, type Task, type TaskContext, type TaskFn, type TaskInput, type TaskOutput } from "./task/task.js";
 export { map, mapUnordered, type Collected, type Inputs } from "./map/map.js";
+export { transfer } from "./worker/transfer.js";
+export { everywhere } from "./task/setup.js";
 export type { MapEvent } from "./map/scheduler.js";
 export type { MapOptions, Progress } from "./map/options.js";
 export {

@@ -37,7 +37,14 @@ export type ItemOutcome =
 
 /** Scheduler → worker. */
 export type ToWorker =
-  | { readonly type: "batch"; readonly batchId: number; readonly task: TaskRef; readonly items: readonly WorkItem[] }
+  | {
+      readonly type: "batch";
+      readonly batchId: number;
+      readonly task: TaskRef;
+      readonly items: readonly WorkItem[];
+      /** Set-up modules (see `everywhere`) the worker imports, once each, before it runs the task. */
+      readonly setup?: readonly string[] | undefined;
+    }
   | { readonly type: "cancel"; readonly batchId: number }
   | { readonly type: "shutdown" };
 
@@ -91,6 +98,7 @@ export const isToWorker = isMatching(
       batchId: P.number,
       task: { moduleUrl: P.string, name: P.string },
       items: P.array({ index: P.number, attempt: P.number, input: P.any }),
+      setup: P.optional(P.array(P.string)),
     },
     { type: "cancel" as const, batchId: P.number },
     { type: "shutdown" as const },

@@ -17,6 +17,7 @@ import { sequential } from "../plan/sequential.js";
 import { failureCases } from "./failure-cases.js";
 import { lifecycleCases } from "./lifecycle-cases.js";
 import { mapCases } from "./map-cases.js";
+import { taskCases } from "./task-cases.js";
 import { describeZarrCases } from "./zarr-cases.js";
 
 export interface SuiteContext {
@@ -47,6 +48,7 @@ export function describeBackend(name: string, makePlan: () => Plan, capabilities
     mapCases(context);
     failureCases(context);
     lifecycleCases(context);
+    taskCases(context);
     describeZarrCases(makePlan, context.capabilities);
   });
 }

@@ -8,6 +8,8 @@ import { writeFile } from "node:fs/promises";
 import { setTimeout as sleepMs } from "node:timers/promises";
 import { TransientError } from "../errors.js";
 import { task } from "../task/task.js";
+import { transfer } from "../worker/transfer.js";
+import { open, read, writeRegion } from "../zarr/index.js";
 
 export const square = task(import.meta.url, "square", (x: number) => x * x);
 
@@ -75,14 +77,82 @@ export const sleepThenMark = task(
   },
 );
 
-/** Returns a new array of twice the input: 64 MiB in, 64 MiB out. */
+/** Returns a new array of twice the input: 64 MiB in, 64 MiB out, given away (moved, not copied). */
 export const doubled = task(import.meta.url, "doubled", (input: Float32Array) => {
   const out = new Float32Array(input.length);
   for (let i = 0; i < input.length; i++) out[i] = input[i]! * 2;
-  return out;
+  return transfer(out);
 });
 
 /** Returns something structured clone cannot copy. */
 export const returnsFunction = task(import.meta.url, "returnsFunction", () => ({ callback: () => 1 }));
 
 export const notExportedUnderItsName = task(import.meta.url, "someOtherName", (x: number) => x);
+
+/** A table the task module keeps for itself: returning it must not hand it over. */
+export const moduleTable = new Float64Array([1, 2, 3, 4]);
+
+export const returnsModuleTable = task(import.meta.url, "returnsModuleTable", () => ({ table: moduleTable }));
+
+/** A fresh array the task gives away with transfer(). */
+export const returnsGivenAway = task(import.meta.url, "returnsGivenAway", (n: number) =>
+  transfer({ block: Float64Array.from({ length: n }, (_, i) => i * 2) }),
+);
+
+/** Throws an error whose enumerable field `detail` has a getter that throws. */
+export const throwsUnreadableField = task(import.meta.url, "throwsUnreadableField", () => {
+  const error = Object.assign(new Error("the cell is bad"), { code: "E_BAD_CELL" });
+  Object.defineProperty(error, "detail", {
+    enumerable: true,
+    get() {
+      throw new Error("detail cannot be read");
+    },
+  });
+  throw error;
+});
+
+/** Throws an error whose `message` getter throws. */
+export const throwsUnreadableMessage = task(import.meta.url, "throwsUnreadableMessage", () => {
+  const error = new RangeError("unused");
+  Object.defineProperty(error, "message", {
+    get() {
+      throw new Error("message cannot be read");
+    },
+  });
+  throw error;
+});
+
+/** 20,000 good objects, then one that cannot be sent back. */
+export const returnsFunctionLate = task(import.meta.url, "returnsFunctionLate", (n: number) => {
+  const rows: Array<{ row: number } | { row: number; format: () => string }> = Array.from({ length: n }, (_, row) => ({ row }));
+  rows.push({ row: n, format: () => "late" });
+  return rows;
+});
+
+/**
+ * A task that does Zarr I/O itself: reads a band of rows from `source`
+ * and writes it, times ten, into the same rows of `target`.
+ */
+export const scaleBand = task(
+  import.meta.url,
+  "scaleBand",
+  async (input: { root: string; rows: [number, number] }) => {
+    const source = await open(input.root, "source");
+    const target = await open(input.root, "target");
+    const band = await read(source, [input.rows, null]);
+    const scaled = Float32Array.from(band.data as Float32Array, (v) => v * 10);
+    const receipt = await writeRegion(target, [input.rows, null], scaled);
+    return receipt.chunksWritten;
+  },
+);
+
+/** How many times this worker imported the conformance set-up module (see setup-module.ts). */
+export const setupImports = task(
+  import.meta.url,
+  "setupImports",
+  () => (globalThis as { [key: symbol]: unknown })[Symbol.for("parazarr.conformance.setup")] ?? 0,
+);
+
+/** Gives away a module-level buffer it keeps: the second call returns it detached. */
+const keptButGiven = new Float64Array([5, 6, 7]);
+export const givesAwayKeptBuffer = task(import.meta.url, "givesAwayKeptBuffer", () => transfer({ kept: keptButGiven }));

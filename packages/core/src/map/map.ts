@@ -2,6 +2,8 @@ import { MapFailures, PlanError, TaskDefinitionError, type TaskError } from "../
 import type { Backend } from "../backend.js";
 import { getPlan } from "../plan/current.js";
 import type { Plan } from "../plan/plan.js";
+import { refuseEntryModule } from "../task/entry-module.js";
+import { isStillEvaluating } from "../task/evaluating.js";
 import { resolveTask } from "../task/resolve.js";
 import { isTask, task as declareTask, type Task, type TaskFn } from "../task/task.js";
 import { inlineBackend } from "./inline.js";
@@ -173,6 +175,12 @@ async function prepare<I, O, R>(
 async function checkTask<I, O>(where: string, runnable: Runnable<I, O>, plan: Plan): Promise<Task> {
   if (isTask(runnable)) {
     // Checked on every plan, sequential too: what works here works on threads and hosts.
+    refuseEntryModule(where, runnable);
+    // Its module is still evaluating (this map runs from its top level, or
+    // from a module it imports): importing it here would wait for ever. The
+    // caller runs the task object it holds; a worker imports the module
+    // afresh and checks the export itself.
+    if (isStillEvaluating(runnable.moduleUrl)) return runnable;
     return resolveTask(runnable);
   }
   if (typeof runnable !== "function") {

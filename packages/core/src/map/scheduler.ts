@@ -8,6 +8,7 @@ import { AbortError, TaskError, WorkerCrashedError, isTransient, type TaskErrorD
 import type { Plan } from "../plan/plan.js";
 import type { ItemOutcome, WorkItem } from "../protocol.js";
 import { canClone, cloneError } from "../task/clone.js";
+import { setupModules } from "../task/setup.js";
 import type { Task } from "../task/task.js";
 import { fromWireError } from "../worker/wire-error.js";
 import { retryDelayMs } from "./backoff.js";
@@ -172,7 +173,9 @@ export class Scheduler<R> {
       workMs += outcome.workMs;
       this.#settle(item, outcome, worker);
     };
-    const message = { type: "batch" as const, batchId, task: { moduleUrl: this.task.moduleUrl, name: this.task.name }, items };
+    const setup = setupModules();
+    const task = { moduleUrl: this.task.moduleUrl, name: this.task.name };
+    const message = { type: "batch" as const, batchId, task, items, ...(setup.length > 0 ? { setup } : {}) };
     let running: Promise<void>;
     try {
       running = this.backend.runBatch(message, { signal: controller.signal, report, localTask: this.task });

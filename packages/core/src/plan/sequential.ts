@@ -1,7 +1,7 @@
 import type { Backend, BatchHooks } from "../backend.js";
 import type { BatchMessage } from "../protocol.js";
 import { cloneError } from "../task/clone.js";
-import { collectTransferables } from "../worker/transfer.js";
+import { collectGivenAway } from "../worker/transfer.js";
 import { runItem } from "../worker/runtime.js";
 import { toWireError } from "../worker/wire-error.js";
 import { definePlan, type Plan } from "./plan.js";
@@ -28,7 +28,8 @@ class InProcessBackend implements Backend {
       }
       let value: unknown;
       try {
-        value = structuredClone(outcome.value, { transfer: collectTransferables(outcome.value) });
+        // Moves only what the task gave away (transfer()), as a worker would; the rest is copied.
+        value = structuredClone(outcome.value, { transfer: collectGivenAway(outcome.value) });
       } catch {
         const error = toWireError(cloneError(item.index, outcome.value, "result"));
         hooks.report({ type: "error", index: item.index, error, workMs: outcome.workMs }, env.worker);

@@ -45,7 +45,7 @@ export function cloneError(index: number, value: unknown, what: "input" | "resul
   const found = findUncloneable(value) ?? { path: "", type: typeof value };
   const where = `${what} ${index}${found.path}`;
   return new CloneError(
-    `${where} cannot be sent to a worker: it is a ${found.type}, which structured clone cannot copy. ` +
+    `${where} cannot be ${what === "input" ? "sent to a worker" : "sent back"}: it is a ${found.type}, which structured clone cannot copy. ` +
       `Pass plain data (numbers, strings, arrays, plain objects, typed arrays, Maps) instead.`,
     index,
     found.path,

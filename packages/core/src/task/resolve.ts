@@ -6,7 +6,7 @@ import { isTask, type Task } from "./task.js";
 // whatever it keeps warm (open stores, WASM codecs) serve every later batch.
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
-function importModule(moduleUrl: string): Promise<Record<string, unknown>> {
+export function importModule(moduleUrl: string): Promise<Record<string, unknown>> {
   let loaded = modules.get(moduleUrl);
   if (loaded === undefined) {
     loaded = import(moduleUrl) as Promise<Record<string, unknown>>;

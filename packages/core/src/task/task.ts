@@ -1,5 +1,6 @@
 import { TaskDefinitionError } from "../errors.js";
 import type { TaskRef } from "../protocol.js";
+import { watchEvaluation } from "./evaluating.js";
 
 /** What a running task knows about its invocation. */
 export interface TaskContext {
@@ -47,6 +48,7 @@ export function task<I, O>(moduleUrl: string, name: string, fn: TaskFn<I, O>): T
   if (typeof fn !== "function") {
     throw new TaskDefinitionError(`task "${name}": fn must be a function, got ${typeof fn}`);
   }
+  watchEvaluation(moduleUrl);
   return Object.freeze({ [TASK]: true as const, moduleUrl, name, fn });
 }
 

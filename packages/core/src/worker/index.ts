@@ -5,7 +5,7 @@
  */
 export { serveWorker, type ServeOptions, type WorkerPort } from "./serve.js";
 export { runBatch, runItem, type BatchEnvironment } from "./runtime.js";
-export { collectTransferables } from "./transfer.js";
+export { collectGivenAway, collectTransferables } from "./transfer.js";
 export { unsendableResult } from "./sendable.js";
 export { toWireError } from "./wire-error.js";
 export { isToWorker, type BatchMessage, type FromWorker, type ItemOutcome, type ToWorker, type WorkerInfo } from "../protocol.js";

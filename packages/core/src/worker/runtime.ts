@@ -7,6 +7,7 @@
  */
 import type { BatchMessage, ItemOutcome } from "../protocol.js";
 import { resolveTask } from "../task/resolve.js";
+import { runSetup } from "../task/setup.js";
 import type { Task, TaskContext } from "../task/task.js";
 import { findUnsendable } from "./sendable.js";
 import { toWireError } from "./wire-error.js";
@@ -22,6 +23,8 @@ export interface BatchEnvironment {
 export async function runBatch(batch: BatchMessage, env: BatchEnvironment): Promise<ItemOutcome[]> {
   let resolved: Task;
   try {
+    // Set-up first: a task module may rely on what it registers (a codec).
+    await runSetup(batch.setup);
     resolved = await resolveTask(batch.task);
   } catch (error) {
     const wire = toWireError(error);

@@ -6,7 +6,8 @@
 import { match } from "ts-pattern";
 import { isToWorker, type BatchMessage, type FromWorker, type WorkerInfo } from "../protocol.js";
 import { runBatch } from "./runtime.js";
-import { collectTransferables } from "./transfer.js";
+import { unsendableResult } from "./sendable.js";
+import { collectGivenAway } from "./transfer.js";
 
 /** A duplex message channel; `send` may move the listed buffers. */
 export interface WorkerPort {
@@ -18,6 +19,23 @@ export interface ServeOptions {
   readonly info: WorkerInfo;
   /** Called on a `shutdown` message, after the running batch (if any) was told to stop. */
   readonly onShutdown: () => void;
+}
+
+type BatchResult = Extract<FromWorker, { type: "batch-result" }>;
+
+/**
+ * Sends a batch's result, moving only what its tasks gave away. A send that
+ * throws (a value the runtime's check could not see through) still answers
+ * the batch, each value replaced by an error that says why: a throw here
+ * would end the loop and leave the batch waiting forever.
+ */
+function sendResult(port: WorkerPort, result: BatchResult): void {
+  const transfer = result.outcomes.flatMap((o) => (o.type === "value" ? collectGivenAway(o.value) : []));
+  try {
+    port.send(result, transfer);
+  } catch (error) {
+    port.send(unsendableResult(result, error), []);
+  }
 }
 
 /**
@@ -43,8 +61,7 @@ export function serveWorker(port: WorkerPort, { info, onShutdown }: ServeOptions
         port.send({ type: "batch-cancelled", batchId: batch.batchId }, []);
         continue;
       }
-      const transfer = outcomes.flatMap((o) => (o.type === "value" ? collectTransferables(o.value) : []));
-      port.send({ type: "batch-result", batchId: batch.batchId, worker: info.worker, outcomes }, transfer);
+      sendResult(port, { type: "batch-result", batchId: batch.batchId, worker: info.worker, outcomes });
     }
     running = false;
   };

@@ -10,6 +10,7 @@ import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, fillBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { effectiveFill } from "./fill-value.js";
 import { openStore } from "./stores/index.js";
+import { transfer } from "../worker/transfer.js";
 
 /** The selection's output seen with full rank: an index dimension has length 1 there. */
 export interface ReadTarget {
@@ -54,7 +55,8 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
     }
     if (!target) blocks.push(destination.data);
   }
-  return blocks;
+  // Each block was made here for this result alone: move it, never copy it.
+  return transfer(blocks);
 }
 
 function newBlock(array: ZarrArray, count: readonly number[]): StridedView {

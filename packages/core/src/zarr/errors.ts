@@ -77,8 +77,8 @@ export class UnknownCodecError extends ParazarrError {
   constructor(readonly codec: string) {
     super(
       `unknown codec ${JSON.stringify(codec)}: no decoder is registered under that name. ` +
-        `Register one with registerCodec(${JSON.stringify(codec)}, async () => ({ fromConfig })) from @parazarr/core ` +
-        `in a module every worker imports, or use one of the built-in codecs (zstd, blosc, gzip, zlib).`,
+        `Register one with registerCodec(import.meta.url, ${JSON.stringify(codec)}, async () => ({ fromConfig })) from @parazarr/core ` +
+        `in a module your script imports (every worker imports it too), or use one of the built-in codecs (zstd, blosc, gzip, zlib).`,
     );
     this.name = "UnknownCodecError";
   }

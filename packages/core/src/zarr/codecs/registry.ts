@@ -5,6 +5,8 @@
  * zarrita's behaviour (and a benchmark baseline stays honest).
  */
 import { registry as zarritaRegistry } from "zarrita";
+import { addSetupModule } from "../../task/setup.js";
+import { ZarrOptionError } from "../errors.js";
 import { loadBlosc } from "./blosc.js";
 import { NodeGzipCodec, NodeZlibCodec, NodeZstdCodec, nativeZstd } from "./native.js";
 
@@ -30,11 +32,31 @@ for (const prefix of ["", "numcodecs."]) {
 
 /**
  * Registers a codec under `name` (as it appears in metadata: "mycodec" in
- * v3, "numcodecs.mycodec" for a v2 `id`). Workers need it too: call this in
- * a module that your task modules import, or register it in zarrita's
- * registry before the first read.
+ * v3, "numcodecs.mycodec" for a v2 `id`), declared by module like a task:
+ *
+ *     // codecs.mjs, imported by your script
+ *     registerCodec(import.meta.url, "mycodec", async () => MyCodec);
+ *
+ * The module becomes a set-up module (see `everywhere`): every worker, on
+ * every plan, imports it before its first task, so the codec is registered
+ * there too. A codec registered in the caller alone would be accepted by
+ * `open()` and then be unknown to every worker.
  */
-export function registerCodec(name: string, loader: CodecLoader): void {
+export function registerCodec(moduleUrl: string, name: string, loader: CodecLoader): void {
+  if (typeof moduleUrl === "string" && typeof name === "function") {
+    throw new ZarrOptionError(
+      `registerCodec(${JSON.stringify(moduleUrl)}, loader): say which module registers it, so that workers register it too: ` +
+        `registerCodec(import.meta.url, ${JSON.stringify(moduleUrl)}, loader), in a module your script imports`,
+      "moduleUrl",
+    );
+  }
+  if (typeof name !== "string" || name === "") {
+    throw new ZarrOptionError(`registerCodec(moduleUrl, name, loader): name must be the codec's name in metadata, got ${JSON.stringify(name)}`, "name");
+  }
+  if (typeof loader !== "function") {
+    throw new ZarrOptionError(`registerCodec(moduleUrl, ${JSON.stringify(name)}, loader): loader must be a function, got ${typeof loader}`, "loader");
+  }
+  addSetupModule(`registerCodec(moduleUrl, ${JSON.stringify(name)}, loader)`, moduleUrl);
   own.set(name, loader);
 }
 
