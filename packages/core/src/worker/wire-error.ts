@@ -1,4 +1,5 @@
 import type { WireError } from "../protocol.js";
+import { redactText, scrubError } from "../redact.js";
 import { canClone } from "../task/clone.js";
 
 const MAX_CAUSE_DEPTH = 4;
@@ -7,22 +8,24 @@ const MAX_CAUSE_DEPTH = 4;
  * Turns any thrown value into a WireError: the class name, message, stack
  * and every own field that survives structured clone (piscina and
  * postMessage keep class, message and stack but drop custom fields).
+ * Every string is scrubbed here, in the worker, because only the worker
+ * knows its own environment's credentials (a host's, a Batch job's).
  */
 export function toWireError(thrown: unknown, depth = 0): WireError {
   if (!(thrown instanceof Error)) {
-    return { name: "NonErrorThrown", message: describeThrown(thrown), fields: {} };
+    return { name: "NonErrorThrown", message: redactText(describeThrown(thrown)), fields: {} };
   }
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(thrown)) {
     if (key === "cause") continue;
     const value = (thrown as unknown as Record<string, unknown>)[key];
-    if (canClone(value)) fields[key] = value;
+    if (canClone(value)) fields[key] = scrubError(value);
   }
   const cause = (thrown as { cause?: unknown }).cause;
   return {
-    name: thrown.name,
-    message: thrown.message,
-    stack: thrown.stack,
+    name: redactText(thrown.name),
+    message: redactText(thrown.message),
+    stack: thrown.stack === undefined ? undefined : redactText(thrown.stack),
     fields,
     cause: cause !== undefined && depth < MAX_CAUSE_DEPTH ? toWireError(cause, depth + 1) : undefined,
   };
@@ -39,8 +42,13 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * Scrubbed again on arrival, with the caller's environment: a worker from
+ * another build of core, or one whose environment lacks the caller's
+ * credentials, may send them back in free text.
+ */
 export function fromWireError(wire: WireError): RemoteError {
-  return new RemoteError(wire);
+  return new RemoteError(scrubError(wire));
 }
 
 function describeThrown(value: unknown): string {

@@ -1,0 +1,174 @@
+/**
+ * Redaction: nothing parazarr prints, raises or forwards holds a credential.
+ *
+ * Three kinds of secret reach error text in practice:
+ * - URL user info (`s3://AKIA…:SECRET@bucket`) and signed-URL query
+ *   parameters (`X-Amz-Signature`, SAS `sig`, `token`), echoed by our own
+ *   messages and by Node's (ERR_INVALID_URL keeps the raw URL in `input`);
+ * - the values of the credential variables in this process's environment,
+ *   which a third-party server, an SDK or a user's task may repeat in free
+ *   text (AWS echoes the canonical request, session token included, in a
+ *   SignatureDoesNotMatch body, and the SDK copies body fields onto its error);
+ * - anything else in an error's own fields, stack or `cause` chain, which
+ *   util.inspect prints and the worker runtime copies across boundaries.
+ *
+ * So text is scrubbed (`redactText`), URLs are shown without user info or
+ * query (`redactUrl`), and errors are copied with every string in them
+ * scrubbed (`scrubError`). The scrub runs where errors are made
+ * (ParazarrError), where they leave a worker (toWireError) and where they
+ * arrive in the caller (fromWireError): the worker knows its own
+ * environment's secrets, the caller knows its own.
+ */
+
+export const REDACTED = "[redacted]";
+
+// AWS_ACCESS_KEY_ID is not a secret by AWS's definition, but S3 echoes it
+// (InvalidAccessKeyId's AWSAccessKeyId field) and it names the account.
+const CREDENTIAL_VARIABLES = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY_ID"];
+
+// Shorter values are not scrubbed: cutting every "abc" out of every message
+// would garble them, and no real credential (AWS: 16–40 characters and up) is that short.
+const MIN_SECRET_LENGTH = 8;
+
+// Query parameters that carry a signature, a token or a key: AWS SigV4
+// presigned URLs, Google signed URLs, Azure SAS, CloudFront, OAuth, API keys.
+const SECRET_PARAMETERS = new Set([
+  "sig", "signature", "key", "apikey", "api_key", "api-key", "pwd", "passwd", "password", "secret",
+  "policy", "key-pair-id", "awsaccesskeyid", "credential", "code",
+]);
+const SECRET_PARAMETER_WORDS = /token|signature|credential|secret|password|api[-_]?key|access[-_]?key/i;
+
+export function isSecretParameter(name: string): boolean {
+  return SECRET_PARAMETERS.has(name.toLowerCase()) || SECRET_PARAMETER_WORDS.test(name);
+}
+
+/** The credential values of this process's environment worth cutting out of text. */
+function environmentSecrets(): string[] {
+  const secrets: string[] = [];
+  for (const name of CREDENTIAL_VARIABLES) {
+    const value = process.env[name];
+    if (value === undefined || value.length < MIN_SECRET_LENGTH) continue;
+    secrets.push(value);
+    // AWS secrets hold "/" and "+": in a URL or a canonical request they appear encoded.
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) secrets.push(encoded);
+  }
+  // Longest first, so a secret that contains another is cut whole.
+  return secrets.sort((a, b) => b.length - a.length);
+}
+
+// `scheme://user:password@`: the authority up to its "@". A password may hold
+// "/" (AWS secrets are base64), which no parser accepts there, so once a ":"
+// follows the user name the match runs on to the "@" across slashes.
+const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"'`<>/?#@]*:[^\s"'`<>?#]*|[^\s"'`<>/?#:@]*)@/gi;
+const QUERY_PARAMETER = /([?&;])([A-Za-z0-9_.~-]+)=([^&#\s"'`<>]*)/g;
+// Authorization header values: SigV4 parts, bearer and basic tokens.
+const HEADER_SECRET = /\b(Credential|Signature)=[^,\s"'`<>]+/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+/** `text` with URL user info, secret query parameters and the environment's credentials cut out. */
+export function redactText(text: string): string {
+  let out = text
+    .replace(USER_INFO, `$1${REDACTED}@`)
+    .replace(QUERY_PARAMETER, (whole, separator: string, name: string) => (isSecretParameter(name) ? `${separator}${name}=${REDACTED}` : whole))
+    .replace(HEADER_SECRET, `$1=${REDACTED}`)
+    .replace(BEARER, `$1 ${REDACTED}`);
+  for (const secret of environmentSecrets()) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/**
+ * A URL fit for a message: user info shown as `[redacted]@`, the query as
+ * `?…` (a store URL's query is there for a token; its other parameters are
+ * not worth the risk), no fragment. Unparseable text is redacted as text.
+ */
+export function redactUrl(url: string | URL): string {
+  const text = String(url);
+  if (!URL.canParse(text)) {
+    const query = /[?#]/.exec(text);
+    const head = query === null ? text : `${text.slice(0, query.index)}${text[query.index] === "?" ? "?…" : ""}`;
+    return redactText(head);
+  }
+  const u = new URL(text);
+  const hadUserInfo = u.username !== "" || u.password !== "";
+  const query = u.search !== "" ? "?…" : "";
+  u.username = "";
+  u.password = "";
+  u.search = "";
+  u.hash = "";
+  const shown = hadUserInfo ? u.href.replace(`${u.protocol}//`, `${u.protocol}//${REDACTED}@`) : u.href;
+  return redactText(`${shown}${query}`);
+}
+
+/** Whether a URL names a user or a password (`scheme://user[:password]@host`), even one no parser accepts. */
+export function hasUserInfo(url: string): boolean {
+  if (URL.canParse(url)) {
+    const u = new URL(url);
+    if (u.username !== "" || u.password !== "") return true;
+  }
+  USER_INFO.lastIndex = 0;
+  return USER_INFO.test(url);
+}
+
+export interface ScrubOptions {
+  /** Own fields to leave out of the copy (at every level of the cause chain). */
+  readonly drop?: ReadonlySet<string>;
+}
+
+const MAX_DEPTH = 8;
+
+/**
+ * `error` with every string in it scrubbed by `redactText`: message, stack,
+ * own fields (nested objects and arrays too) and the cause chain. The copy
+ * keeps the error's class (its prototype), so `instanceof` and `name` still
+ * work; an error with nothing to scrub is returned as it is.
+ */
+export function scrubError<T>(error: T, options: ScrubOptions = {}): T {
+  return scrub(error, options.drop ?? new Set(), 0, new Map()) as T;
+}
+
+function scrub(value: unknown, drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) return scrubArray(value, drop, depth, seen);
+  if (value instanceof Error) return scrubObject(value, drop, depth, seen);
+  const proto: unknown = Object.getPrototypeOf(value);
+  // Plain records only: a Buffer, a Map or a class instance is data, not text we print.
+  if (proto === Object.prototype || proto === null) return scrubObject(value, drop, depth, seen);
+  return value;
+}
+
+function scrubArray(value: unknown[], drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): unknown[] {
+  seen.set(value, value);
+  const copy = value.map((item) => scrub(item, drop, depth + 1, seen));
+  const changed = copy.some((item, i) => item !== value[i]);
+  seen.set(value, changed ? copy : value);
+  return changed ? copy : value;
+}
+
+/** Own properties, enumerable or not (message, stack and cause are not), copied with their descriptors. */
+function scrubObject(value: object, drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): object {
+  seen.set(value, value); // a cycle back to here keeps the original until the copy is known
+  const descriptors: PropertyDescriptorMap = {};
+  let changed = false;
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+    if (typeof key === "string" && drop.has(key)) {
+      changed = true;
+      continue;
+    }
+    if ("value" in descriptor) {
+      const scrubbed = scrub(descriptor.value, drop, depth + 1, seen);
+      if (scrubbed !== descriptor.value) changed = true;
+      descriptor.value = scrubbed;
+    }
+    descriptors[key as string] = descriptor;
+  }
+  if (!changed) return value;
+  const copy: object = Object.create(Object.getPrototypeOf(value) as object | null, descriptors);
+  seen.set(value, copy);
+  return copy;
+}
