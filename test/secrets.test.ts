@@ -41,7 +41,7 @@ import { startHttpServer } from "./fixtures/http-server.mjs";
 import { startS3EchoServer, ECHO_REQUEST_ID } from "./fixtures/s3-echo-server.mjs";
 import { startS3Server } from "./fixtures/s3-server.mjs";
 import { startSshServers, type SshServers } from "./fixtures/sshd.mjs";
-import { crashWithCredential, exitWorker, failWithInheritedCredentials, failWithOwnCredential } from "./fixtures/secret-tasks.mjs";
+import { crashWhenIdle, crashWithCredential, exitWorker, failWithInheritedCredentials, failWithOwnCredential } from "./fixtures/secret-tasks.mjs";
 
 const canary = (name: string) => `canary-${name}-${randomBytes(8).toString("hex")}`;
 const CANARY = {
@@ -239,6 +239,30 @@ describe.each([
     const error = await rejection(() => withPlan(plan, () => map(crash, [1])));
     expect(isWorkerCrashedError(error)).toBe(true);
     expect(leaksIn(everythingIn(error))).toEqual([]);
+  });
+});
+
+describe("warnings", () => {
+  it("a worker thread that dies idle, repeating the secret key, is reported in a warning without it", async () => {
+    const warnings: Error[] = [];
+    const heard = new Promise<void>((resolve) => {
+      const onWarning = (warning: Error) => {
+        if (!warning.message.includes("a stray timer failed")) return;
+        warnings.push(warning);
+        process.off("warning", onWarning);
+        resolve();
+      };
+      process.on("warning", onWarning);
+    });
+    const plan = threads(1);
+    try {
+      expect(await withPlan(plan, () => map(crashWhenIdle, [1]))).toEqual(["returned"]);
+      await heard; // the test's timeout bounds the wait
+      expect(warnings[0]!.message).toContain("signing with [redacted]");
+      expect(leaksIn(everythingIn(warnings))).toEqual([]);
+    } finally {
+      await plan.close();
+    }
   });
 });
 
