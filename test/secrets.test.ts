@@ -34,6 +34,7 @@ import {
   writeRegion,
   type Plan,
 } from "@parazarr/core";
+import { redactText } from "@parazarr/core/backend";
 import { isSshHostsUnavailableError, ssh } from "@parazarr/backend-ssh";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
@@ -123,6 +124,36 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+describe("redactText, which backends use for their own messages", () => {
+  it.each([
+    ["https://u:pw@h/x", "https://[redacted]@h/x"],
+    ["s3://KEY:se/cr+et@bucket/p", "s3://[redacted]@bucket/p"],
+    ["https://h/o?X-Amz-Signature=abc&X-Amz-Credential=K%2F2026&versionId=7", "https://h/o?X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]&versionId=7"],
+    ["https://acct.blob.core.windows.net/c?sv=2024&sig=abc%3D", "https://acct.blob.core.windows.net/c?sv=2024&sig=[redacted]"],
+    ["https://storage.googleapis.com/b/o?X-Goog-Signature=abc", "https://storage.googleapis.com/b/o?X-Goog-Signature=[redacted]"],
+    ["Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab12", "Authorization: AWS4-HMAC-SHA256 Credential=[redacted], Signature=[redacted]"],
+    ["Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30", "Authorization: Bearer [redacted]"],
+    ["http://127.0.0.1:9000/data/v@2.zarr", "http://127.0.0.1:9000/data/v@2.zarr"],
+    ["file:///data/a@b.zarr", "file:///data/a@b.zarr"],
+  ])("%s → %s", (text, shown) => {
+    expect(redactText(text)).toBe(shown);
+  });
+
+  it("cuts the values of this process's credential variables, plain and URL-encoded", () => {
+    const secret = process.env.AWS_SECRET_ACCESS_KEY!;
+    // AWS secrets hold "/" and "+", which a URL or a canonical request encodes.
+    const slashed = `${canary("legacy-token")}/a+b=`;
+    process.env.AWS_SECURITY_TOKEN = slashed;
+    try {
+      expect(redactText(`key ${secret}, token ${CANARY.sessionToken}, in a URL ?t=${encodeURIComponent(slashed)}, plain ${slashed}`)).toBe(
+        "key [redacted], token [redacted], in a URL ?t=[redacted], plain [redacted]",
+      );
+    } finally {
+      delete process.env.AWS_SECURITY_TOKEN;
+    }
+  });
+});
+
 describe("store URLs", () => {
   it.each([
     ["s3", () => `s3://${CANARY.urlUser}:${CANARY.urlPassword}@bucket/x`],
@@ -136,6 +167,25 @@ describe("store URLs", () => {
       expect(error.message).toContain("must not hold credentials");
       expect(leaksIn(everythingIn(error))).toEqual([]);
     }
+  });
+
+  it("read() and writeRegion() refuse a handle edited to carry user info, before any task message", async () => {
+    const arr = await create(pathToFileURL(join(work, "edited.zarr")).href, "a", { shape: [8], chunks: [4], dtype: "uint8" });
+    const edited = { ...arr, store: { url: `s3://${CANARY.urlUser}:${CANARY.slashedPassword}@bucket/edited.zarr` } };
+    setPlan(threads(2));
+    for (const error of [await rejection(() => read(edited, null)), await rejection(() => writeRegion(edited, null, new Uint8Array(8)))]) {
+      expect(isStoreSpecError(error)).toBe(true); // refused in the caller, not by a worker that received it
+      expect(leaksIn(everythingIn(error))).toEqual([]);
+    }
+  });
+
+  it("an \"@\" in a URL's path is no user info: such a store opens", async () => {
+    const arr = await create(pathToFileURL(join(work, "v@2.zarr")).href, "a", { shape: [4], chunks: [4], dtype: "uint8" });
+    await writeRegion(arr, null, Uint8Array.of(1, 2, 3, 4));
+    const served = await open(`${web.url}/v@2.zarr`, "a");
+    expect(served.store.url).toBe(`${web.url}/v@2.zarr`);
+    const error = await rejection(() => read(served, null)); // every chunk answers 503 here
+    expect(error.message).toContain(`GET ${web.url}/v@2.zarr/a/c/0 answered 503`);
   });
 
   it("signed-URL parameters in an HTTP store URL never show in its errors, on the caller or in a worker", async () => {

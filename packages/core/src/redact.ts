@@ -63,13 +63,23 @@ function environmentSecrets(): string[] {
 const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"'`<>/?#@]*:[^\s"'`<>?#]*|[^\s"'`<>/?#:@]*)@/gi;
 const QUERY_PARAMETER = /([?&;])([A-Za-z0-9_.~-]+)=([^&#\s"'`<>]*)/g;
 // Authorization header values: SigV4 parts, bearer and basic tokens.
-const HEADER_SECRET = /\b(Credential|Signature)=[^,\s"'`<>]+/g;
+const HEADER_SECRET = /\b(Credential|Signature)=[^,&#\s"'`<>]+/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+/** Whether the URL starting at `offset` parses, with no user info: then an "@" in it belongs to its path. */
+function parsesWithoutUserInfo(text: string, offset: number): boolean {
+  const token = /^[^\s"'`<>]*/.exec(text.slice(offset))![0];
+  if (!URL.canParse(token)) return false;
+  const u = new URL(token);
+  return u.username === "" && u.password === "";
+}
 
 /** `text` with URL user info, secret query parameters and the environment's credentials cut out. */
 export function redactText(text: string): string {
   let out = text
-    .replace(USER_INFO, `$1${REDACTED}@`)
+    .replace(USER_INFO, (match: string, scheme: string, offset: number, whole: string) =>
+      parsesWithoutUserInfo(whole, offset) ? match : `${scheme}${REDACTED}@`,
+    )
     .replace(QUERY_PARAMETER, (whole, separator: string, name: string) => (isSecretParameter(name) ? `${separator}${name}=${REDACTED}` : whole))
     .replace(HEADER_SECRET, `$1=${REDACTED}`)
     .replace(BEARER, `$1 ${REDACTED}`);
@@ -102,11 +112,16 @@ export function redactUrl(url: string | URL): string {
   return redactText(`${shown}${query}`);
 }
 
-/** Whether a URL names a user or a password (`scheme://user[:password]@host`), even one no parser accepts. */
+/**
+ * Whether a URL names a user or a password (`scheme://user[:password]@host`).
+ * The parser decides when it can (so `http://h:8080/a@b` is no user info);
+ * a URL it refuses is judged by the looser pattern, since a secret with a
+ * "/" (`s3://KEY:se/cret@bucket`) is exactly what it refuses.
+ */
 export function hasUserInfo(url: string): boolean {
   if (URL.canParse(url)) {
     const u = new URL(url);
-    if (u.username !== "" || u.password !== "") return true;
+    return u.username !== "" || u.password !== "";
   }
   USER_INFO.lastIndex = 0;
   return USER_INFO.test(url);

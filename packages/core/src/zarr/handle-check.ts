@@ -6,6 +6,7 @@
 import { nodeKey, type ZarrArray } from "./array.js";
 import { isDType } from "./dtype.js";
 import { MetadataError } from "./errors.js";
+import { refuseCredentials } from "./stores/index.js";
 import { checkStoreKey } from "./stores/key-guard.js";
 
 export function checkArrayHandle(where: string, array: unknown): asserts array is ZarrArray {
@@ -23,6 +24,8 @@ export function checkArrayHandle(where: string, array: unknown): asserts array i
   if (!ok) {
     throw new MetadataError(`${where}: expected an array handle from open() or create(), got ${typeof array}`, "array");
   }
-  // A handle is data a caller can edit: its path must not lead out of the store either.
+  // A handle is data a caller can edit: its path must not lead out of the
+  // store, nor its URL carry credentials into task messages, either.
+  refuseCredentials(a.store!.url);
   checkStoreKey(nodeKey(a.path!, "zarr.json"), a.store!.url);
 }

@@ -39,7 +39,7 @@ function schemeOf(url: string): Scheme {
  * user name or password in it would too: refused, whatever the scheme, with
  * the URL shown redacted. Credentials come from each worker's environment.
  */
-function refuseCredentials(url: string): void {
+export function refuseCredentials(url: string): void {
   if (!hasUserInfo(url)) return;
   throw new StoreSpecError(
     `the store URL ${JSON.stringify(redactUrl(url))} carries a user name or password; store URLs travel in task messages and must not hold credentials ` +
