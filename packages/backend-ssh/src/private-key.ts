@@ -16,7 +16,6 @@ export interface LoadedKey {
   readonly describe: string;
 }
 
-
 export async function loadPrivateKey(options: ResolvedOptions, ssh2: Ssh2): Promise<LoadedKey> {
   const given = options.privateKey;
   if (given === undefined) return { key: undefined, describe: "no private key" };

@@ -7,7 +7,9 @@
  * Credentials come only from the SDK's default chain in this process
  * (environment, profile, SSO, instance or task role): a spec travels in task
  * messages, so it never holds one, and error messages are built from the
- * operation, bucket, key and S3 error code, never from the request.
+ * operation, bucket, key and S3 error code, never from the request. The
+ * SDK's error stays as `cause`, copied without the fields in which S3 echoes
+ * the request's credentials (see sdkCause).
  *
  * Retries: the SDK's own (standard mode, 3 attempts unless AWS_MAX_ATTEMPTS
  * says otherwise) stay on, because S3 expects clients to back off on SlowDown
@@ -145,13 +147,13 @@ export function parseS3Url(url: string): S3Location {
   if (match === null || bucket === undefined) {
     throw new StoreSpecError(`S3 store: ${JSON.stringify(redactUrl(url))} is not an S3 URL; expected s3://bucket or s3://bucket/prefix`, redactUrl(url));
   }
-  // Bucket names are 3–63 of [a-z0-9.-]; older buckets may hold "_" and capitals.
   // No bucket name holds ":" or "@": one that does is `user:password@…`
   // (with a "/" in the secret, no URL parser sees the user info), so it is
   // not echoed.
   if (/[:@]/.test(bucket)) {
     throw new StoreSpecError(`S3 store: ${JSON.stringify(redactUrl(url))} looks like it carries a user name or password; credentials come from the environment only`, url);
   }
+  // Bucket names are 3–63 of [a-z0-9.-]; older buckets may hold "_" and capitals.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/.test(bucket)) {
     throw new StoreSpecError(`S3 store: ${JSON.stringify(bucket)} in ${redactUrl(url)} is not a bucket name; expected letters, digits, ".", "-" or "_"`, url);
   }
