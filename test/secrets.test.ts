@@ -34,7 +34,7 @@ import {
   writeRegion,
   type Plan,
 } from "@parazarr/core";
-import { redactText } from "@parazarr/core/backend";
+import { redactText, scrubError } from "@parazarr/core/backend";
 import { isSshHostsUnavailableError, ssh } from "@parazarr/backend-ssh";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
@@ -151,6 +151,27 @@ describe("redactText, which backends use for their own messages", () => {
     } finally {
       delete process.env.AWS_SECURITY_TOKEN;
     }
+  });
+});
+
+describe("scrubError, which backends use for errors they forward", () => {
+  it("copies an error with its class, its cycles and its cause, without the credentials in any of them", () => {
+    class SdkError extends Error {
+      self?: unknown;
+      details?: unknown;
+    }
+    const secret = process.env.AWS_SECRET_ACCESS_KEY!;
+    const error = new SdkError(`signing with ${secret}`, { cause: new Error(`token ${CANARY.sessionToken}`) });
+    error.self = error;
+    error.details = { attempts: 3, headers: [`x-amz-security-token: ${CANARY.sessionToken}`], again: error };
+    const scrubbed = scrubError(error);
+    expect(scrubbed).toBeInstanceOf(SdkError);
+    expect(scrubbed.message).toBe("signing with [redacted]");
+    expect(scrubbed.self).toBe(scrubbed);
+    expect(scrubbed.details).toEqual({ attempts: 3, headers: ["x-amz-security-token: [redacted]"], again: scrubbed });
+    expect(leaksIn(everythingIn(scrubbed))).toEqual([]);
+    const clean = new Error("nothing to hide");
+    expect(scrubError(clean)).toBe(clean);
   });
 });
 

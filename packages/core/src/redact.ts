@@ -132,58 +132,64 @@ export interface ScrubOptions {
   readonly drop?: ReadonlySet<string>;
 }
 
-const MAX_DEPTH = 8;
+// Deep enough for any error an SDK builds; cycles end on `seen`, not on depth.
+const MAX_DEPTH = 32;
 
 /**
  * `error` with every string in it scrubbed by `redactText`: message, stack,
- * own fields (nested objects and arrays too) and the cause chain. The copy
- * keeps the error's class (its prototype), so `instanceof` and `name` still
- * work; an error with nothing to scrub is returned as it is.
+ * own fields (nested records and arrays too) and the cause chain. The copy
+ * keeps each error's class (its prototype), so `instanceof` and `name`
+ * still work, and its cycles (an error that points back at itself). An
+ * error with nothing to scrub is returned as it is.
  */
 export function scrubError<T>(error: T, options: ScrubOptions = {}): T {
-  return scrub(error, options.drop ?? new Set(), 0, new Map()) as T;
+  const drop = options.drop ?? new Set<string>();
+  return needsScrub(error, drop, 0, new Set()) ? (copyScrubbed(error, drop, 0, new Map()) as T) : error;
 }
 
-function scrub(value: unknown, drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): unknown {
-  if (typeof value === "string") return redactText(value);
-  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return value;
-  if (seen.has(value)) return seen.get(value);
-  if (Array.isArray(value)) return scrubArray(value, drop, depth, seen);
-  if (value instanceof Error) return scrubObject(value, drop, depth, seen);
+type Walked = "array" | "record" | undefined;
+
+/** Arrays, errors and plain records are walked; a Buffer, a Map or a class instance is data, not text we print. */
+function walked(value: unknown, depth: number): Walked {
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return undefined;
+  if (Array.isArray(value)) return "array";
   const proto: unknown = Object.getPrototypeOf(value);
-  // Plain records only: a Buffer, a Map or a class instance is data, not text we print.
-  if (proto === Object.prototype || proto === null) return scrubObject(value, drop, depth, seen);
-  return value;
+  return value instanceof Error || proto === Object.prototype || proto === null ? "record" : undefined;
 }
 
-function scrubArray(value: unknown[], drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): unknown[] {
-  seen.set(value, value);
-  const copy = value.map((item) => scrub(item, drop, depth + 1, seen));
-  const changed = copy.some((item, i) => item !== value[i]);
-  seen.set(value, changed ? copy : value);
-  return changed ? copy : value;
-}
-
-/** Own properties, enumerable or not (message, stack and cause are not), copied with their descriptors. */
-function scrubObject(value: object, drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): object {
-  seen.set(value, value); // a cycle back to here keeps the original until the copy is known
-  const descriptors: PropertyDescriptorMap = {};
-  let changed = false;
-  for (const key of Reflect.ownKeys(value)) {
+function needsScrub(value: unknown, drop: ReadonlySet<string>, depth: number, seen: Set<object>): boolean {
+  if (typeof value === "string") return redactText(value) !== value;
+  const kind = walked(value, depth);
+  if (kind === undefined || seen.has(value as object)) return false;
+  seen.add(value as object);
+  if (kind === "array") return (value as unknown[]).some((item) => needsScrub(item, drop, depth + 1, seen));
+  return Reflect.ownKeys(value as object).some((key) => {
+    if (typeof key === "string" && drop.has(key)) return true;
     const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
-    if (typeof key === "string" && drop.has(key)) {
-      changed = true;
-      continue;
-    }
-    if ("value" in descriptor) {
-      const scrubbed = scrub(descriptor.value, drop, depth + 1, seen);
-      if (scrubbed !== descriptor.value) changed = true;
-      descriptor.value = scrubbed;
-    }
-    descriptors[key as string] = descriptor;
+    return "value" in descriptor && needsScrub(descriptor.value, drop, depth + 1, seen);
+  });
+}
+
+function copyScrubbed(value: unknown, drop: ReadonlySet<string>, depth: number, seen: Map<object, unknown>): unknown {
+  if (typeof value === "string") return redactText(value);
+  const kind = walked(value, depth);
+  if (kind === undefined) return value;
+  const original = value as object;
+  if (seen.has(original)) return seen.get(original);
+  if (kind === "array") {
+    const copy: unknown[] = [];
+    seen.set(original, copy);
+    for (const item of value as unknown[]) copy.push(copyScrubbed(item, drop, depth + 1, seen));
+    return copy;
   }
-  if (!changed) return value;
-  const copy: object = Object.create(Object.getPrototypeOf(value) as object | null, descriptors);
-  seen.set(value, copy);
+  // Own properties, enumerable or not (message, stack and cause are not), with their descriptors.
+  const copy: object = Object.create(Object.getPrototypeOf(original) as object | null);
+  seen.set(original, copy);
+  for (const key of Reflect.ownKeys(original)) {
+    if (typeof key === "string" && drop.has(key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(original, key)!;
+    if ("value" in descriptor) descriptor.value = copyScrubbed(descriptor.value, drop, depth + 1, seen);
+    Object.defineProperty(copy, key, descriptor);
+  }
   return copy;
 }
