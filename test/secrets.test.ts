@@ -381,6 +381,18 @@ describe("ssh", () => {
     }
   });
 
+  it("a credential only a host's worker holds is cut out on the host, before it crosses SSH", async () => {
+    const plan = ssh({ hosts: [servers.hosts[0]!], privateKey: servers.clientKey, knownHosts: servers.knownHosts, remoteDir: join(servers.dir, "remote"), workersPerHost: 1 });
+    try {
+      const error = await rejection(() => withPlan(plan, () => map(failWithOwnCredential, [{ token: CANARY.workerToken }])));
+      expect(isTaskError(error)).toBe(true);
+      expect(error.message).toContain("the security token [redacted] is invalid");
+      expect(leaksIn(everythingIn(error))).toEqual([]);
+    } finally {
+      await plan.close();
+    }
+  });
+
   it("a refused host and the host-key warning hold neither the key nor its passphrase", async () => {
     const wrongKey = await readFile(servers.wrongKey, "utf8");
     const plan = ssh({ hosts: [servers.hosts[0]!], privateKey: wrongKey, passphrase: CANARY.passphrase, verifyHostKeys: false, remoteDir: join(servers.dir, "remote") });
