@@ -133,6 +133,8 @@ describe("redactText, which backends use for their own messages", () => {
     ["https://storage.googleapis.com/b/o?X-Goog-Signature=abc", "https://storage.googleapis.com/b/o?X-Goog-Signature=[redacted]"],
     ["Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab12", "Authorization: AWS4-HMAC-SHA256 Credential=[redacted], Signature=[redacted]"],
     ["Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30", "Authorization: Bearer [redacted]"],
+    ["Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [redacted]"],
+    ["Basic authentication failed", "Basic authentication failed"],
     ["http://127.0.0.1:9000/data/v@2.zarr", "http://127.0.0.1:9000/data/v@2.zarr"],
     ["file:///data/a@b.zarr", "file:///data/a@b.zarr"],
   ])("%s → %s", (text, shown) => {

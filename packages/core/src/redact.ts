@@ -64,7 +64,9 @@ const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"'`<>/?#@]*:[^\s"'`<>?#]*|[^
 const QUERY_PARAMETER = /([?&;])([A-Za-z0-9_.~-]+)=([^&#\s"'`<>]*)/g;
 // Authorization header values: SigV4 parts, bearer and basic tokens.
 const HEADER_SECRET = /\b(Credential|Signature)=[^,&#\s"'`<>]+/g;
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+const BEARER = /\b(Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/g;
+// A token has a digit, a symbol or mixed case: "Basic authentication failed" keeps its words.
+const looksLikeToken = (word: string) => /[0-9._~+/=-]/.test(word) || (/[a-z]/.test(word) && /[A-Z]/.test(word));
 
 /** Whether the URL starting at `offset` parses, with no user info: then an "@" in it belongs to its path. */
 function parsesWithoutUserInfo(text: string, offset: number): boolean {
@@ -82,7 +84,7 @@ export function redactText(text: string): string {
     )
     .replace(QUERY_PARAMETER, (whole, separator: string, name: string) => (isSecretParameter(name) ? `${separator}${name}=${REDACTED}` : whole))
     .replace(HEADER_SECRET, `$1=${REDACTED}`)
-    .replace(BEARER, `$1 ${REDACTED}`);
+    .replace(BEARER, (whole, scheme: string, token: string) => (looksLikeToken(token) ? `${scheme} ${REDACTED}` : whole));
   for (const secret of environmentSecrets()) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
