@@ -42,7 +42,7 @@ import { startHttpServer } from "./fixtures/http-server.mjs";
 import { startS3EchoServer, ECHO_REQUEST_ID } from "./fixtures/s3-echo-server.mjs";
 import { startS3Server } from "./fixtures/s3-server.mjs";
 import { startSshServers, type SshServers } from "./fixtures/sshd.mjs";
-import { crashWhenIdle, crashWithCredential, exitWorker, failWithInheritedCredentials, failWithOwnCredential } from "./fixtures/secret-tasks.mjs";
+import { crashWhenIdle, crashWithCredential, exitWorker, failWithInheritedCredentials, failWithOwnCredential, printToken } from "./fixtures/secret-tasks.mjs";
 
 const canary = (name: string) => `canary-${name}-${randomBytes(8).toString("hex")}`;
 const CANARY = {
@@ -393,6 +393,27 @@ describe("ssh", () => {
     } finally {
       await plan.close();
     }
+  });
+
+  it("a host's output, shown on this process's stderr, is scrubbed of the credentials this process knows", async () => {
+    const plan = ssh({ hosts: [servers.hosts[0]!], privateKey: servers.clientKey, knownHosts: servers.knownHosts, remoteDir: join(servers.dir, "remote"), workersPerHost: 1 });
+    const shown: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      shown.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      expect(await withPlan(plan, () => map(printToken, [{ token: CANARY.sessionToken }]))).toEqual(["printed"]);
+      // The line travels on the agent's stderr, apart from the result: wait for it (the test's timeout bounds the wait).
+      while (!shown.some((text) => text.includes("printed: the token is"))) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.stderr.write = write;
+      await plan.close();
+    }
+    const text = shown.join("");
+    expect(text).toMatch(/\[ssh [^\]]+\] printed: the token is \[redacted\]/);
+    expect(leaksIn(text)).toEqual([]);
   });
 
   it("a refused host and the host-key warning hold neither the key nor its passphrase", async () => {
