@@ -17,6 +17,8 @@ describe("public API", () => {
       "isFromWorker",
       "isToWorker",
       "isWorkerLostError",
+      "redactText",
+      "scrubError",
     ]);
   });
 

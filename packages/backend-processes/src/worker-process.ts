@@ -9,6 +9,7 @@ import { match } from "ts-pattern";
 import { PlanError, isFromWorker, type FromWorker, type ToWorker } from "@parazarr/core/backend";
 import { describeExit, type ExitReason } from "./exit-reason.js";
 import { forkWorker, type ForkSpec } from "./fork.js";
+import { StderrForward } from "./stderr-forward.js";
 import { StderrTail } from "./stderr-tail.js";
 
 export type BatchResult = Extract<FromWorker, { type: "batch-result" }>;
@@ -41,6 +42,7 @@ export class WorkerProcess {
   readonly exited: Promise<ExitReason>;
   readonly #worker: Worker;
   readonly #stderr = new StderrTail();
+  readonly #forward = new StderrForward();
   #isReady = false;
   #refd: boolean | undefined;
   #readyAt = Number.NaN;
@@ -58,8 +60,9 @@ export class WorkerProcess {
     (child.stderr as { unref?: () => void } | null)?.unref?.();
     child.stderr?.on("data", (chunk: Buffer) => {
       this.#stderr.add(chunk);
-      process.stderr.write(chunk);
+      this.#forward.add(chunk);
     });
+    child.stderr?.on("close", () => this.#forward.flush());
     // cluster re-emits the child's 'error' (a failed send or kill) on the
     // worker object; unheard, it would be thrown in the caller.
     this.#worker.on("error", () => {});

@@ -1,8 +1,11 @@
 /**
  * Errors the ssh plan raises on purpose. Each carries a `_tag` (guards match
  * on it, not on `instanceof`) and the host it concerns. None ever holds a
- * private key or passphrase: only paths and fingerprints.
+ * private key or passphrase: only paths and fingerprints. Host labels hold
+ * no password (host-address.ts refuses them).
  */
+
+import { redactText, scrubError } from "@parazarr/core/backend";
 
 /** Where starting (or keeping) a host failed. */
 export type HostStage = "connect" | "host-key" | "auth" | "upload" | "agent";
@@ -17,7 +20,8 @@ export class SshHostError extends Error {
     readonly fingerprint?: string,
     options?: { cause?: unknown },
   ) {
-    super(`ssh host ${host}: ${message}`, options);
+    // ssh2's and the remote agent's messages are free text: scrubbed like core's own errors.
+    super(redactText(`ssh host ${host}: ${message}`), options && { cause: scrubError(options.cause) });
     this.name = "SshHostError";
   }
 }

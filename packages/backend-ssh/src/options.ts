@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { PlanError, checkCount, describeValue } from "@parazarr/core/backend";
 import { parseHostAddress, type HostAddress } from "./host-address.js";
+import { isPartialKey, isWholeKey } from "./key-text.js";
 
 export interface SshOptions {
   /** `"user@host:port"` for each host (user defaults to the local user, port to 22). */
@@ -141,6 +142,14 @@ export function resolveOptions(options: SshOptions): ResolvedOptions {
   const { privateKey, passphrase, workersPerHost, verifyHostKeys, requireAllHosts } = options;
   if (privateKey !== undefined && typeof privateKey !== "string" && !Buffer.isBuffer(privateKey)) {
     fail("privateKey", "a key (string or Buffer) or a path to one", privateKey);
+  }
+  if (typeof privateKey === "string" && !isWholeKey(privateKey) && isPartialKey(privateKey)) {
+    // Not a path (it would be printed as one) and not a key ssh2 can read: refused without echoing it.
+    throw new PlanError(
+      `${WHERE}: privateKey looks like key content but not a whole key (no "-----BEGIN … PRIVATE KEY-----" line?); ` +
+        "give the key file's whole text or the path to it",
+      "privateKey",
+    );
   }
   if (passphrase !== undefined && typeof passphrase !== "string" && !Buffer.isBuffer(passphrase)) {
     fail("passphrase", "a string or a Buffer", passphrase);

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { PlanError } from "@parazarr/core/backend";
+import { isPartialKey, isWholeKey } from "./key-text.js";
 import { expandHome, type ResolvedOptions } from "./options.js";
 
 type Ssh2 = typeof import("ssh2");
@@ -15,14 +16,13 @@ export interface LoadedKey {
   readonly describe: string;
 }
 
-const looksLikeKey = (text: string) => /-----BEGIN [A-Z ]*PRIVATE KEY-----|^PuTTY-User-Key-File/m.test(text);
-
 export async function loadPrivateKey(options: ResolvedOptions, ssh2: Ssh2): Promise<LoadedKey> {
   const given = options.privateKey;
   if (given === undefined) return { key: undefined, describe: "no private key" };
   let key: Buffer;
   let describe: string;
-  if (Buffer.isBuffer(given) || looksLikeKey(given)) {
+  if (Buffer.isBuffer(given) || isWholeKey(given) || isPartialKey(given)) {
+    // Partial keys are refused by resolveOptions; should one get here, parseKey refuses it without echoing it.
     key = Buffer.isBuffer(given) ? given : Buffer.from(given);
     describe = "the privateKey given";
   } else {

@@ -4,7 +4,7 @@
  * callback when the agent is gone (exited, or its channel was cut).
  */
 import type { Client, ClientChannel } from "ssh2";
-import { isFromWorker, type ToWorker, type WorkerInfo } from "@parazarr/core/backend";
+import { isFromWorker, redactText, type ToWorker, type WorkerInfo } from "@parazarr/core/backend";
 import { encodeAgentConfig, isWorkerLostMessage, type AgentConfig, type FromAgent } from "./agent-protocol.js";
 import { FrameDecoder, encodeFrame } from "./frames.js";
 
@@ -97,8 +97,10 @@ export class AgentChannel {
       if (line.trim() === "") continue;
       this.#stderrTail.push(line);
       if (this.#stderrTail.length > STDERR_LINES_KEPT) this.#stderrTail.shift();
-      // A task's console output (and the agent's warnings) show up here, named by host.
-      process.stderr.write(`[ssh ${this.label}] ${line}\n`);
+      // A task's console output (and the agent's warnings) show up here, named
+      // by host, scrubbed of the credentials this process knows of (a task's
+      // uncaught error may repeat them, as on processes()).
+      process.stderr.write(redactText(`[ssh ${this.label}] ${line}\n`));
     }
   }
 

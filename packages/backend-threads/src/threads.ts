@@ -7,6 +7,7 @@ import {
   definePlan,
   describeValue,
   PlanError,
+  redactText,
   type Backend,
   type BatchHooks,
   type BatchMessage,
@@ -93,7 +94,8 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
  */
 function reportPoolError(error: Error): void {
   if (error.message.startsWith("Unexpected message from Worker")) return;
-  process.emitWarning(`parazarr: threads: ${error.message}`);
+  // An idle worker's last words may repeat a credential (a task's stray timer, an SDK's message).
+  process.emitWarning(redactText(`parazarr: threads: ${error.message}`));
 }
 
 /** Runs tasks on `workers` worker threads of this process (default: one per core). */

@@ -15,6 +15,7 @@ export {
 export { checkCount, checkOneOf, describeValue } from "./plan/options.js";
 export { PlanError } from "./errors.js";
 export { fromWireError } from "./worker/wire-error.js";
+export { redactText, scrubError } from "./redact.js";
 export {
   isFromWorker,
   isToWorker,

@@ -2,9 +2,16 @@
  * Every error parazarr raises on purpose is a tagged class, so callers can
  * match on `_tag` (with ts-pattern) or use a guard instead of parsing messages.
  */
+import { redactText, scrubError } from "./redact.js";
 
 export abstract class ParazarrError extends Error {
   abstract readonly _tag: string;
+  // Scrubbed here, once for every subclass: the stack is built from the
+  // message in super(), and a cause (an SDK's or Node's error) may repeat a
+  // URL's user info or an environment credential in any of its fields.
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(redactText(message ?? ""), options !== undefined && "cause" in options ? { cause: scrubError(options.cause) } : options);
+  }
 }
 
 /** A plan option was given a value it does not allow. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { PlanError } from "../errors.js";
+import { redactText } from "../redact.js";
 import { isPlan, type Plan } from "./plan.js";
 import { sequential } from "./sequential.js";
 
@@ -39,7 +40,7 @@ export async function setPlan(planOrStack: PlanOrStack): Promise<void> {
   // Usually not awaited (`setPlan(threads(8))` at the top of a script): a
   // failure to stop old workers must not become an unhandled rejection.
   await previous.close().catch((error: unknown) => {
-    process.emitWarning(`parazarr: closing the previous plan ${String(previous)} failed: ${String(error)}`);
+    process.emitWarning(redactText(`parazarr: closing the previous plan ${String(previous)} failed: ${String(error)}`));
   });
 }
 

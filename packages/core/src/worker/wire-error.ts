@@ -1,4 +1,5 @@
 import type { WireError } from "../protocol.js";
+import { redactText, scrubError } from "../redact.js";
 import { canClone } from "../task/clone.js";
 
 const MAX_CAUSE_DEPTH = 4;
@@ -12,17 +13,20 @@ const MAX_CAUSE_DEPTH = 4;
  * can throw (a getter on a field, on `message`, a Proxy's traps). Whatever
  * can be read is kept and each part that could not is said so; a throw here
  * would escape the worker loop and look like a worker crash.
+ *
+ * Every string is scrubbed here, in the worker, because only the worker
+ * knows its own environment's credentials (a host's, a Batch job's).
  */
 export function toWireError(thrown: unknown, depth = 0): WireError {
   if (!safely(() => thrown instanceof Error, false)) {
-    return { name: "NonErrorThrown", message: describeThrown(thrown), fields: {} };
+    return { name: "NonErrorThrown", message: redactText(describeThrown(thrown)), fields: {} };
   }
   const error = thrown as Error & Record<string, unknown>;
   const cause = safely(() => error.cause, undefined);
   return {
-    name: readString(() => error.name, "Error"),
-    message: readString(() => error.message, "(its message could not be read: the getter threw)"),
-    stack: safely(() => (typeof error.stack === "string" ? error.stack : undefined), undefined),
+    name: redactText(readString(() => error.name, "Error")),
+    message: redactText(readString(() => error.message, "(its message could not be read: the getter threw)")),
+    stack: safely(() => (typeof error.stack === "string" ? redactText(error.stack) : undefined), undefined),
     fields: readFields(error),
     cause: cause !== undefined && depth < MAX_CAUSE_DEPTH ? toWireError(cause, depth + 1) : undefined,
   };
@@ -34,7 +38,9 @@ function readFields(error: Record<string, unknown>): Record<string, unknown> {
   for (const key of safely(() => Object.keys(error), [] as string[])) {
     if (key === "cause") continue;
     const read = safely(() => ({ value: error[key] }), undefined);
-    if (read !== undefined && canClone(read.value)) fields[key] = read.value;
+    if (read === undefined || !canClone(read.value)) continue;
+    const scrubbed = safely(() => ({ value: scrubError(read.value) }), undefined);
+    if (scrubbed !== undefined) fields[key] = scrubbed.value;
   }
   return fields;
 }
@@ -63,8 +69,13 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * Scrubbed again on arrival, with the caller's environment: a worker from
+ * another build of core, or one whose environment lacks the caller's
+ * credentials, may send them back in free text.
+ */
 export function fromWireError(wire: WireError): RemoteError {
-  return new RemoteError(wire);
+  return new RemoteError(scrubError(wire));
 }
 
 function describeThrown(value: unknown): string {

@@ -9,6 +9,7 @@ import { nodeKey, normalizeArrayPath, type ZarrArray } from "./array.js";
 import { resolveCodecOption, type CodecOption } from "./codec-option.js";
 import { checkCodecs } from "./codecs/pipeline.js";
 import { bytesPerElement, isBigInt, isFloat, parseDtype, toNumpyDtype, type DType } from "./dtype.js";
+import { redactUrl } from "../redact.js";
 import { ArrayExistsError, MetadataError, ReadOnlyStoreError } from "./errors.js";
 import { fillValueToJson, parseFillValue, type FillValue } from "./fill-value.js";
 import { stringifyJsonExact } from "./json.js";
@@ -172,7 +173,7 @@ async function missingGroups(store: Store, spec: StoreSpec, path: string, format
   const ancestors = parts.map((_, i) => parts.slice(0, i).join("/"));
   for (const name of ["zarr.json", ".zarray", ".zgroup"]) {
     if ((await store.get(nodeKey(path, name))) !== undefined) {
-      throw new ArrayExistsError(`create: ${spec.url} already holds a node at ${JSON.stringify(path || "/")} (${name})`, spec.url, path);
+      throw new ArrayExistsError(`create: ${redactUrl(spec.url)} already holds a node at ${JSON.stringify(path || "/")} (${name})`, spec.url, path);
     }
   }
   const missing: string[] = [];
@@ -180,7 +181,7 @@ async function missingGroups(store: Store, spec: StoreSpec, path: string, format
     const array = await store.get(nodeKey(ancestor, format === 3 ? "zarr.json" : ".zarray"));
     // A corrupt zarr.json above is a MetadataError naming it, before anything is written.
     if (array !== undefined && (format === 2 || parseJson(array, `${ancestor || "/"}/zarr.json`).node_type === "array")) {
-      throw new ArrayExistsError(`create: ${JSON.stringify(ancestor || "/")} in ${spec.url} is an array; it cannot hold ${JSON.stringify(path)}`, spec.url, ancestor);
+      throw new ArrayExistsError(`create: ${JSON.stringify(ancestor || "/")} in ${redactUrl(spec.url)} is an array; it cannot hold ${JSON.stringify(path)}`, spec.url, ancestor);
     }
     if (array === undefined && (format === 3 || (await store.get(nodeKey(ancestor, ".zgroup"))) === undefined)) missing.push(ancestor);
   }

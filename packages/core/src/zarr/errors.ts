@@ -5,6 +5,7 @@
  * a worker (see worker/wire-error.ts) and callers can match on `_tag`.
  */
 import { hasTag, ParazarrError } from "../errors.js";
+import { redactUrl } from "../redact.js";
 
 /** A selection or region that is out of bounds, of the wrong rank or malformed. */
 export class SelectionError extends ParazarrError {
@@ -35,26 +36,32 @@ export class DataMismatchError extends ParazarrError {
 /** No array at the path (or a group where an array was expected). */
 export class ArrayNotFoundError extends ParazarrError {
   readonly _tag = "ArrayNotFoundError" as const;
+  /** The store's URL, without user info or query (where tokens live). */
+  readonly url: string;
   constructor(
     message: string,
-    readonly url: string,
+    url: string,
     readonly path: string,
   ) {
     super(message);
     this.name = "ArrayNotFoundError";
+    this.url = redactUrl(url);
   }
 }
 
 /** `create` found an array or group where it was asked to create one. */
 export class ArrayExistsError extends ParazarrError {
   readonly _tag = "ArrayExistsError" as const;
+  /** The store's URL, without user info or query (where tokens live). */
+  readonly url: string;
   constructor(
     message: string,
-    readonly url: string,
+    url: string,
     readonly path: string,
   ) {
     super(message);
     this.name = "ArrayExistsError";
+    this.url = redactUrl(url);
   }
 }
 
@@ -119,8 +126,10 @@ export class StoreKeyError extends ParazarrError {
 /** A write to a store that cannot be written (HTTP). */
 export class ReadOnlyStoreError extends ParazarrError {
   readonly _tag = "ReadOnlyStoreError" as const;
-  constructor(readonly url: string) {
-    super(`the store ${url} is read-only: it cannot be written to`);
+  readonly url: string;
+  constructor(url: string) {
+    super(`the store ${redactUrl(url)} is read-only: it cannot be written to`);
+    this.url = redactUrl(url);
     this.name = "ReadOnlyStoreError";
   }
 }

@@ -7,6 +7,7 @@ import { nodeKey, type ZarrArray } from "./array.js";
 import { isDType } from "./dtype.js";
 import { MetadataError } from "./errors.js";
 import { parseFillValue } from "./fill-value.js";
+import { refuseCredentials } from "./stores/index.js";
 import { checkStoreKey } from "./stores/key-guard.js";
 
 export function checkArrayHandle(where: string, array: unknown): asserts array is ZarrArray {
@@ -24,8 +25,10 @@ export function checkArrayHandle(where: string, array: unknown): asserts array i
   if (!ok) {
     throw new MetadataError(`${where}: expected an array handle from open() or create(), got ${typeof array}`, "array");
   }
-  // A handle is data a caller can edit: its path must not lead out of the store either,
-  // and its fill value must fit its dtype (a Uint8Array would store 300 as 44).
+  // A handle is data a caller can edit: its path must not lead out of the
+  // store, nor its URL carry credentials into task messages, and its fill
+  // value must fit its dtype (a Uint8Array would store 300 as 44).
+  refuseCredentials(a.store!.url);
   checkStoreKey(nodeKey(a.path!, "zarr.json"), a.store!.url);
   parseFillValue(a.fillValue, a.dtype!, `${where}: array.fillValue`);
 }

@@ -4,6 +4,7 @@
  */
 import { nodeKey, normalizeArrayPath, type ZarrArray } from "./array.js";
 import { checkCodecs } from "./codecs/pipeline.js";
+import { redactUrl } from "../redact.js";
 import { ArrayNotFoundError } from "./errors.js";
 import { parseJson, parseV2, parseV3 } from "./parse-metadata.js";
 import { checkStoreKey, normalizeStoreSpec, openStore } from "./stores/index.js";
@@ -14,7 +15,7 @@ export async function open(url: string | StoreSpec, path?: string): Promise<Zarr
   const arrayPath = normalizeArrayPath(path);
   checkStoreKey(nodeKey(arrayPath, "zarr.json"), spec.url);
   const store = await openStore(spec);
-  const where = `${spec.url} at ${JSON.stringify(arrayPath || "/")}`;
+  const where = `${redactUrl(spec.url)} at ${JSON.stringify(arrayPath || "/")}`;
   const v3 = await store.get(nodeKey(arrayPath, "zarr.json"));
   let array: ZarrArray;
   if (v3 !== undefined) {

@@ -5,18 +5,21 @@
  * so `transient` still reaches the scheduler's retry decision on the main side.
  *
  * Messages name the URL, bucket and key, never a credential: URLs are shown
- * without their query string or user info, where signed tokens live.
+ * without their query string or user info, where signed tokens live, and
+ * every `url` field is redacted the same way (util.inspect prints fields).
  */
 import { hasTag, ParazarrError } from "../../errors.js";
+import { redactUrl } from "../../redact.js";
 
 /** An HTTP store request answered with a status that is neither 2xx nor "missing", or never got an answer. */
 export class HttpStoreError extends ParazarrError {
   readonly _tag = "HttpStoreError" as const;
   /** True for 5xx, 408, 429 and dropped connections: `map`'s `retries` applies. */
   readonly transient: boolean;
+  readonly url: string;
   constructor(
     message: string,
-    readonly url: string,
+    url: string,
     readonly status: number | undefined,
     transient: boolean,
     options?: { cause?: unknown },
@@ -24,6 +27,7 @@ export class HttpStoreError extends ParazarrError {
     super(message, options);
     this.name = "HttpStoreError";
     this.transient = transient;
+    this.url = redactUrl(url);
   }
 }
 
@@ -65,28 +69,32 @@ export class S3StoreError extends ParazarrError implements S3ErrorDetails {
 export class StoreTimeoutError extends ParazarrError {
   readonly _tag = "StoreTimeoutError" as const;
   readonly transient = true;
+  readonly url: string;
   constructor(
     message: string,
-    readonly url: string,
+    url: string,
     readonly timeoutMs: number,
   ) {
     super(message);
     this.name = "StoreTimeoutError";
+    this.url = redactUrl(url);
   }
 }
 
 /** A store URL or option that cannot name a store: says what was given and what is allowed. */
 export class StoreSpecError extends ParazarrError {
   readonly _tag = "StoreSpecError" as const;
+  /** The URL as given, redacted: no user info, no query. */
+  readonly url: string;
   constructor(
     message: string,
-    /** The URL as given, redacted for messages. */
-    readonly url: string,
+    url: string,
     /** The offending option, when it is an option and not the URL. */
     readonly option?: string,
   ) {
     super(message);
     this.name = "StoreSpecError";
+    this.url = redactUrl(url);
   }
 }
 
@@ -169,17 +177,5 @@ export function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-/** A URL fit for an error message: no user info, no query string (signed URLs keep tokens there). */
-export function redactUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    const query = u.search ? "?…" : "";
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    u.hash = "";
-    return `${u.toString()}${query}`;
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+// One redactor for every URL core prints; re-exported for the stores' imports.
+export { redactUrl } from "../../redact.js";

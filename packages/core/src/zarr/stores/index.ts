@@ -5,7 +5,8 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { redactUrl, StoreSpecError } from "./errors.js";
+import { hasUserInfo, redactUrl } from "../../redact.js";
+import { StoreSpecError } from "./errors.js";
 import { openFileStore } from "./file.js";
 import { withFileErrors } from "./file-errors.js";
 import { openHttpStore } from "./http.js";
@@ -29,7 +30,21 @@ function schemeOf(url: string): Scheme {
   if (scheme === "http" || scheme === "https") return "http";
   if (scheme === "s3") return "s3";
   throw new StoreSpecError(
-    `unsupported store URL scheme "${scheme}:" in ${JSON.stringify(url)}; use file:///path, a path, http(s)://… or s3://bucket/prefix`,
+    `unsupported store URL scheme "${scheme}:" in ${JSON.stringify(redactUrl(url))}; use file:///path, a path, http(s)://… or s3://bucket/prefix`,
+    url,
+  );
+}
+
+/**
+ * A store URL travels in every task message, to every worker and host, so a
+ * user name or password in it would too: refused, whatever the scheme, with
+ * the URL shown redacted. Credentials come from each worker's environment.
+ */
+export function refuseCredentials(url: string): void {
+  if (!hasUserInfo(url)) return;
+  throw new StoreSpecError(
+    `the store URL ${JSON.stringify(redactUrl(url))} carries a user name or password; store URLs travel in task messages and must not hold credentials ` +
+      "(s3:// takes them from the environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance or task role)",
     url,
   );
 }
@@ -45,6 +60,7 @@ export function normalizeStoreSpec(input: string | StoreSpec): StoreSpec {
   if (typeof spec !== "object" || spec === null || typeof spec.url !== "string" || spec.url.length === 0) {
     throw new StoreSpecError(`a store is named by a URL or a path, got ${JSON.stringify(input)}`, String(input));
   }
+  refuseCredentials(spec.url);
   if (schemeOf(spec.url) !== "file") return spec;
   if (spec.url.startsWith("file:")) {
     filePathOf(spec.url);
@@ -75,6 +91,7 @@ export function filePathOf(url: string): string {
 }
 
 async function openUnguarded(spec: StoreSpec): Promise<Store> {
+  refuseCredentials(spec.url);
   switch (schemeOf(spec.url)) {
     case "file": {
       const url = normalizeStoreSpec(spec).url;

@@ -3,12 +3,13 @@
  * key comes from an array path a user typed (or metadata someone else wrote),
  * so "../../etc/x" must never reach the file system or an S3 prefix.
  */
+import { redactUrl } from "../../redact.js";
 import { StoreKeyError } from "../errors.js";
 import type { Store, StoreKey } from "./types.js";
 
 export function checkStoreKey(key: string, url: string): asserts key is StoreKey {
   const refuse = (why: string) => {
-    throw new StoreKeyError(`the key ${JSON.stringify(key)} would escape the root of the store ${url}: ${why}`, key);
+    throw new StoreKeyError(`the key ${JSON.stringify(key)} would escape the root of the store ${redactUrl(url)}: ${why}`, key);
   };
   if (typeof key !== "string" || !key.startsWith("/")) refuse("a key must start with \"/\"");
   if (key.includes("\0")) refuse("it contains a NUL character");

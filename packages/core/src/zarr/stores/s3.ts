@@ -7,7 +7,9 @@
  * Credentials come only from the SDK's default chain in this process
  * (environment, profile, SSO, instance or task role): a spec travels in task
  * messages, so it never holds one, and error messages are built from the
- * operation, bucket, key and S3 error code, never from the request.
+ * operation, bucket, key and S3 error code, never from the request. The
+ * SDK's error stays as `cause`, copied without the fields in which S3 echoes
+ * the request's credentials (see sdkCause).
  *
  * Retries: the SDK's own (standard mode, 3 attempts unless AWS_MAX_ATTEMPTS
  * says otherwise) stay on, because S3 expects clients to back off on SlowDown
@@ -22,6 +24,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { isTransientNetworkCode, isTransientStatus, networkErrorCode, redactUrl, S3StoreError, StoreDependencyError, StoreSpecError } from "./errors.js";
+import { redactText, scrubError } from "../../redact.js";
 import { linkAbort } from "./http.js";
 import type { Store, StoreKey, StoreOptions, StoreSpec } from "./types.js";
 
@@ -144,9 +147,15 @@ export function parseS3Url(url: string): S3Location {
   if (match === null || bucket === undefined) {
     throw new StoreSpecError(`S3 store: ${JSON.stringify(redactUrl(url))} is not an S3 URL; expected s3://bucket or s3://bucket/prefix`, redactUrl(url));
   }
+  // No bucket name holds ":" or "@": one that does is `user:password@…`
+  // (with a "/" in the secret, no URL parser sees the user info), so it is
+  // not echoed.
+  if (/[:@]/.test(bucket)) {
+    throw new StoreSpecError(`S3 store: ${JSON.stringify(redactUrl(url))} looks like it carries a user name or password; credentials come from the environment only`, url);
+  }
   // Bucket names are 3–63 of [a-z0-9.-]; older buckets may hold "_" and capitals.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/.test(bucket)) {
-    throw new StoreSpecError(`S3 store: ${JSON.stringify(bucket)} in ${url} is not a bucket name; expected letters, digits, ".", "-" or "_"`, url);
+    throw new StoreSpecError(`S3 store: ${JSON.stringify(bucket)} in ${redactUrl(url)} is not a bucket name; expected letters, digits, ".", "-" or "_"`, url);
   }
   const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
   return { bucket, prefix };
@@ -156,18 +165,18 @@ function checkS3Options(url: string, options: StoreOptions): StoreOptions {
   const { endpoint, region, forcePathStyle } = options;
   if (endpoint !== undefined) {
     if (typeof endpoint !== "string" || !URL.canParse(endpoint)) {
-      throw new StoreSpecError(`S3 store ${url}: option endpoint must be a URL such as http://127.0.0.1:9000, got ${JSON.stringify(redactUrl(String(endpoint)))}`, url, "endpoint");
+      throw new StoreSpecError(`S3 store ${redactUrl(url)}: option endpoint must be a URL such as http://127.0.0.1:9000, got ${JSON.stringify(redactUrl(String(endpoint)))}`, url, "endpoint");
     }
     const u = new URL(endpoint);
     if (u.username !== "" || u.password !== "") {
-      throw new StoreSpecError(`S3 store ${url}: option endpoint ${redactUrl(endpoint)} carries a user name or password; credentials come from the environment only`, url, "endpoint");
+      throw new StoreSpecError(`S3 store ${redactUrl(url)}: option endpoint ${redactUrl(endpoint)} carries a user name or password; credentials come from the environment only`, url, "endpoint");
     }
   }
   if (region !== undefined && (typeof region !== "string" || !/^[a-z0-9-]+$/.test(region))) {
-    throw new StoreSpecError(`S3 store ${url}: option region must be a region name such as eu-west-1, got ${JSON.stringify(region)}`, url, "region");
+    throw new StoreSpecError(`S3 store ${redactUrl(url)}: option region must be a region name such as eu-west-1, got ${JSON.stringify(region)}`, url, "region");
   }
   if (forcePathStyle !== undefined && typeof forcePathStyle !== "boolean") {
-    throw new StoreSpecError(`S3 store ${url}: option forcePathStyle must be true or false, got ${JSON.stringify(forcePathStyle)}`, url, "forcePathStyle");
+    throw new StoreSpecError(`S3 store ${redactUrl(url)}: option forcePathStyle must be true or false, got ${JSON.stringify(forcePathStyle)}`, url, "forcePathStyle");
   }
   return options;
 }
@@ -222,24 +231,35 @@ function s3Error(operation: string, bucket: string, key: string, error: unknown)
     (code !== undefined && TRANSIENT_S3_CODES.has(code)) ||
     isTransientNetworkCode(netCode);
   // The first line only: the SDK appends multi-line advice that belongs to its own API, not ours.
-  const said = redactSecrets(String(typeof e.message === "string" ? e.message : error).split("\n")[0] ?? "");
+  const said = redactText(String(typeof e.message === "string" ? e.message : error).split("\n")[0] ?? "");
   const what = [code, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean);
   const message =
     `S3 ${operation} s3://${bucket}/${key} failed: ` +
     `${what.length === 2 ? `${what[0]} (${what[1]})` : (what[0] ?? "error")}: ${said}${HINTS[code ?? ""] ?? ""}`;
-  return new S3StoreError(message, { operation, bucket, key, code, status, requestId: e.$metadata?.requestId }, transient, { cause: error });
+  return new S3StoreError(message, { operation, bucket, key, code, status, requestId: e.$metadata?.requestId }, transient, { cause: sdkCause(error) });
 }
 
+// Fields the SDK copies from an S3 error body onto its error that repeat the
+// request's credentials: SignatureDoesNotMatch carries the canonical request
+// (session token included) and the access key id, InvalidAccessKeyId the
+// key id. Dropped by name, because credentials from a profile file or a role
+// are not in the environment for the scrub to find. `$response` holds the
+// raw HTTP response, headers and body.
+const CREDENTIAL_ECHOES = new Set([
+  "AWSAccessKeyId",
+  "StringToSign",
+  "StringToSignBytes",
+  "CanonicalRequest",
+  "CanonicalRequestBytes",
+  "SignatureProvided",
+  "$response",
+]);
+
 /**
- * Defence in depth: no SDK message we know of repeats a credential, but a
- * message from a third-party S3 server is free text, so the environment's
- * secrets are cut out of it before it becomes ours.
+ * The SDK error as a cause: its class, message, code, `$fault` and
+ * `$metadata` (HTTP status, request ids) kept, credential echoes dropped
+ * and every string scrubbed (ParazarrError scrubs again, harmlessly).
  */
-function redactSecrets(text: string): string {
-  let out = text;
-  for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
-    const secret = process.env[name];
-    if (secret !== undefined && secret.length >= 8) out = out.split(secret).join("[redacted]");
-  }
-  return out;
+function sdkCause(error: unknown): unknown {
+  return scrubError(error, { drop: CREDENTIAL_ECHOES });
 }
