@@ -7,14 +7,18 @@ const names = async (specifier: string) => Object.keys(await import(specifier)).
 describe("public API", () => {
   it("@parazarr/core/backend exports what backends may use, nothing else", async () => {
     expect(await names("@parazarr/core/backend")).toEqual([
+      "PROTOCOL_VERSION",
       "PlanError",
+      "ProtocolVersionError",
       "WorkerLostError",
       "checkCount",
       "checkOneOf",
+      "checkProtocolVersion",
       "definePlan",
       "describeValue",
       "fromWireError",
       "isFromWorker",
+      "isProtocolVersionError",
       "isToWorker",
       "isWorkerLostError",
     ]);
@@ -22,6 +26,7 @@ describe("public API", () => {
 
   it("@parazarr/core/worker exports the worker runtime", async () => {
     expect(await names("@parazarr/core/worker")).toEqual([
+      "PROTOCOL_VERSION",
       "collectTransferables",
       "isToWorker",
       "runBatch",
@@ -53,7 +58,7 @@ describe("public API", () => {
       // errors
       "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "CloneError",
       "DataMismatchError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
-      "ReadOnlyStoreError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
+      "ProtocolVersionError", "ReadOnlyStoreError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
       "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
@@ -61,7 +66,7 @@ describe("public API", () => {
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isCloneError",
       "isDataMismatchError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
-      "isReadOnlyStoreError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
+      "isProtocolVersionError", "isReadOnlyStoreError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
       "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "sequential", "setPlan", "task",

@@ -13,9 +13,11 @@ export {
   type PlanSpec,
 } from "./backend.js";
 export { checkCount, checkOneOf, describeValue } from "./plan/options.js";
-export { PlanError } from "./errors.js";
+export { PlanError, ProtocolVersionError, isProtocolVersionError } from "./errors.js";
+export { checkProtocolVersion } from "./protocol-version.js";
 export { fromWireError } from "./worker/wire-error.js";
 export {
+  PROTOCOL_VERSION,
   isFromWorker,
   isToWorker,
   type BatchMessage,
