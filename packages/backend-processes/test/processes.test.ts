@@ -350,8 +350,9 @@ describe("processes(): workers that cannot start", () => {
       // Each new map gets one new attempt, no more.
       await rejection(withPlan(plan, () => map(square, [1])));
       expect(forks.count).toBe(4);
-      // Each of the four workers said so on its stderr, which the caller sees.
-      expect(stderr.text.match(/bad option: --no-such-flag/g)).toHaveLength(4);
+      // The worker's own words reach the caller's stderr (a worker killed
+      // because its sibling failed first may not get to say them).
+      expect(stderr.text).toContain("bad option: --no-such-flag");
     } finally {
       stderr.restore();
       forks.stop();
