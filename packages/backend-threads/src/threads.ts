@@ -77,7 +77,7 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
     throw new PlanError(`threads(${workers}): worker threads failed to start: ${(error as Error).message}`);
   }
   try {
-    checkProtocolVersion(ready, `threads(${workers}) worker ${ready.info.worker}`);
+    checkProtocolVersion(ready, `threads(${workers}) worker ${ready.info?.worker ?? "thread"}`);
   } catch (error) {
     await pool.close({ force: true });
     throw error;
