@@ -7,14 +7,18 @@ const names = async (specifier: string) => Object.keys(await import(specifier)).
 describe("public API", () => {
   it("@parazarr/core/backend exports what backends may use, nothing else", async () => {
     expect(await names("@parazarr/core/backend")).toEqual([
+      "PROTOCOL_VERSION",
       "PlanError",
+      "ProtocolVersionError",
       "WorkerLostError",
       "checkCount",
       "checkOneOf",
+      "checkProtocolVersion",
       "definePlan",
       "describeValue",
       "fromWireError",
       "isFromWorker",
+      "isProtocolVersionError",
       "isToWorker",
       "isWorkerLostError",
       "redactText",
@@ -24,6 +28,7 @@ describe("public API", () => {
 
   it("@parazarr/core/worker exports the worker runtime", async () => {
     expect(await names("@parazarr/core/worker")).toEqual([
+      "PROTOCOL_VERSION",
       "collectGivenAway",
       "collectTransferables",
       "isToWorker",
@@ -56,7 +61,7 @@ describe("public API", () => {
       // errors
       "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkSizeError", "CloneError",
       "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
-      "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
+      "ProtocolVersionError", "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
@@ -64,7 +69,7 @@ describe("public API", () => {
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkSizeError", "isCloneError",
       "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
-      "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
+      "isProtocolVersionError", "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
       "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "removeStaleTempFiles", "sequential", "setPlan", "task",

@@ -6,7 +6,7 @@
 import type { Worker } from "node:cluster";
 import { once } from "node:events";
 import { match } from "ts-pattern";
-import { PlanError, isFromWorker, type FromWorker, type ToWorker } from "@parazarr/core/backend";
+import { PlanError, checkProtocolVersion, isFromWorker, type FromWorker, type ToWorker } from "@parazarr/core/backend";
 import { describeExit, type ExitReason } from "./exit-reason.js";
 import { forkWorker, type ForkSpec } from "./fork.js";
 import { StderrForward } from "./stderr-forward.js";
@@ -142,7 +142,7 @@ export class WorkerProcess {
         this.kill();
       }, START_TIMEOUT_MS);
       timer.unref();
-      this.#worker.process.on("message", (raw: unknown) => this.#onMessage(raw, resolve, timer));
+      this.#worker.process.on("message", (raw: unknown) => this.#onMessage(raw, resolve, reject, timer));
       void this.exited.then((exit) => {
         clearTimeout(timer);
         reject(this.#startError(plan, exit));
@@ -150,16 +150,23 @@ export class WorkerProcess {
     });
   }
 
-  #onMessage(raw: unknown, resolveReady: () => void, startTimer: NodeJS.Timeout): void {
+  #onMessage(raw: unknown, resolveReady: () => void, rejectReady: (error: unknown) => void, startTimer: NodeJS.Timeout): void {
     if (!isFromWorker(raw)) {
       this.#broken("sent a message that is not part of the protocol");
       return;
     }
     match(raw as FromWorker)
-      .with({ type: "ready" }, () => {
+      .with({ type: "ready" }, (ready) => {
+        clearTimeout(startTimer);
+        try {
+          checkProtocolVersion(ready, `worker ${this.name}`);
+        } catch (error) {
+          rejectReady(error);
+          this.kill();
+          return;
+        }
         this.#isReady = true;
         this.#readyAt = performance.now();
-        clearTimeout(startTimer);
         resolveReady();
       })
       .with({ type: "batch-result" }, (result) => this.#events?.onResult(result))

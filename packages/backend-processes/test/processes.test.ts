@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isAbortError, isPlanError, isWorkerCrashedError, map, setPlan, withPlan, type Plan } from "@parazarr/core";
 import { processes } from "@parazarr/backend-processes";
 import { echo, hog, napThenPid, nestedProcesses, spin, square, workerPid } from "./fixtures/tasks.mjs";
+import { captureStderr, captureWarnings } from "../../../test/fixtures/expected-output.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -312,9 +313,12 @@ describe("processes(2): cancelling running work", () => {
 describe("processes(): out of memory", () => {
   it("fails the task with an out-of-memory error and replaces the worker", async () => {
     const plan = processes(1, { maxOldGenerationSizeMb: 64 });
+    const stderr = captureStderr();
     try {
       const [first] = await withPlan(plan, () => map(workerPid, [0]));
       const error = await rejection(withPlan(plan, () => map(hog, [0])));
+      // V8's own report reaches the caller's stderr, as the worker wrote it.
+      expect(stderr.text).toContain("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory");
       expect(isWorkerCrashedError(error)).toBe(true);
       expect(error).toMatchObject({ pid: first, signal: "SIGABRT" });
       expect(error.message).toMatch(/out of memory: the worker process reached its heap limit \(maxOldGenerationSizeMb: 64\)/);
@@ -323,6 +327,7 @@ describe("processes(): out of memory", () => {
       expect(second).not.toBe(first);
       expect(await withPlan(plan, () => map(square, [7]))).toEqual([49]);
     } finally {
+      stderr.restore();
       await plan.close();
     }
   });
@@ -332,6 +337,7 @@ describe("processes(): workers that cannot start", () => {
   it("fails the map with the start-up error and does not respawn in a loop", async () => {
     const forks = countForks();
     const plan = processes(2, { execArgv: ["--no-such-flag"] });
+    const stderr = captureStderr();
     try {
       const error = await rejection(withPlan(plan, () => map(square, [1, 2, 3])));
       expect(isPlanError(error)).toBe(true);
@@ -344,7 +350,11 @@ describe("processes(): workers that cannot start", () => {
       // Each new map gets one new attempt, no more.
       await rejection(withPlan(plan, () => map(square, [1])));
       expect(forks.count).toBe(4);
+      // The worker's own words reach the caller's stderr (a worker killed
+      // because its sibling failed first may not get to say them).
+      expect(stderr.text).toContain("bad option: --no-such-flag");
     } finally {
+      stderr.restore();
       forks.stop();
       await plan.close();
     }
@@ -352,31 +362,36 @@ describe("processes(): workers that cannot start", () => {
 
   it("quotes an entry that throws at start-up", async () => {
     const plan = processes(1, { env: { NODE_OPTIONS: "--require /nonexistent/parazarr-preload.cjs" } });
+    const stderr = captureStderr();
     try {
       const error = await rejection(withPlan(plan, () => map(square, [1])));
+      expect(stderr.text).toContain("Error: Cannot find module '/nonexistent/parazarr-preload.cjs'");
       expect(isPlanError(error)).toBe(true);
       expect(error.message).toContain("failed to start (exit code 1)");
       expect(error.message).toContain("Cannot find module '/nonexistent/parazarr-preload.cjs'");
     } finally {
+      stderr.restore();
       await plan.close();
     }
   });
 
   it("does not replace, in a loop, workers that die on their own right after starting", async () => {
     const forks = countForks();
-    const warnings: string[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning.message);
-    process.on("warning", onWarning);
+    // The pool's warnings and the dying workers' stderr are expected: kept for the assertions, not printed.
+    const kept = captureWarnings();
+    const warnings = kept.warnings;
+    const stderr = captureStderr();
     const plan = processes(2, { env: { NODE_OPTIONS: `--require ${fixture("exit-soon.cjs")}` } });
     try {
       expect(await plan.concurrency()).toBe(2);
       expect(await waitUntil(() => warnings.length === 2, 5_000)).toBe(true);
-      expect(warnings[0]).toMatch(/worker pid \d+ died right after it started \(exited with code 3\)/);
+      expect(warnings[0]?.message).toMatch(/worker pid \d+ died right after it started \(exited with code 3\)/);
       await sleep(1_500);
       expect(forks.count).toBe(2);
       expect(warnings.length).toBe(2);
     } finally {
-      process.off("warning", onWarning);
+      kept.restore();
+      stderr.restore();
       forks.stop();
       await plan.close();
     }
@@ -386,9 +401,10 @@ describe("processes(): workers that cannot start", () => {
     const dir = await mkdtemp(join(tmpdir(), "parazarr-processes-"));
     const marker = join(dir, "refuse-to-start");
     const forks = countForks();
-    const warnings: string[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning.message);
-    process.on("warning", onWarning);
+    // The pool's warnings and the dying workers' stderr are expected: kept for the assertions, not printed.
+    const kept = captureWarnings();
+    const warnings = kept.warnings;
+    const stderr = captureStderr();
     const plan = processes(2, {
       env: { NODE_OPTIONS: `--require ${fixture("fail-if-marked.cjs")}`, PARAZARR_TEST_FAIL_MARK: marker },
     });
@@ -398,7 +414,8 @@ describe("processes(): workers that cannot start", () => {
       await writeFile(marker, "");
       process.kill(victim, "SIGKILL");
       expect(await waitUntil(() => warnings.length > 0, 5_000)).toBe(true);
-      expect(warnings[0]).toContain("refusing to start: the test's marker file exists");
+      expect(warnings[0]?.message).toContain("refusing to start: the test's marker file exists");
+      expect(stderr.text).toContain("Error: refusing to start: the test's marker file exists");
       expect(forks.count).toBe(3);
       // The pool runs on with its survivor; nothing respawns meanwhile.
       expect(await withPlan(plan, workerPids)).toEqual([survivor]);
@@ -417,7 +434,8 @@ describe("processes(): workers that cannot start", () => {
       await rm(marker);
       expect(await withPlan(plan, () => map(square, [5]))).toEqual([25]);
     } finally {
-      process.off("warning", onWarning);
+      kept.restore();
+      stderr.restore();
       forks.stop();
       await plan.close();
       await rm(dir, { recursive: true, force: true });

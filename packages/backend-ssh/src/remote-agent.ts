@@ -4,7 +4,7 @@
  * callback when the agent is gone (exited, or its channel was cut).
  */
 import type { Client, ClientChannel } from "ssh2";
-import { isFromWorker, redactText, type ToWorker, type WorkerInfo } from "@parazarr/core/backend";
+import { checkProtocolVersion, isFromWorker, redactText, type ToWorker, type WorkerInfo } from "@parazarr/core/backend";
 import { encodeAgentConfig, isWorkerLostMessage, type AgentConfig, type FromAgent } from "./agent-protocol.js";
 import { FrameDecoder, encodeFrame } from "./frames.js";
 
@@ -136,7 +136,16 @@ export function startAgent(client: Client, node: string, agentPath: string, conf
       agent.listen(
         (message) => {
           clearTimeout(timer);
-          if (message.type === "ready") resolve({ agent, info: message.info });
+          if (message.type === "ready") {
+            try {
+              // A stale agent (another core's bundle) must not be handed work.
+              checkProtocolVersion(message, `the agent on ${label}`);
+              resolve({ agent, info: message.info });
+            } catch (mismatch) {
+              reject(mismatch);
+              channel.close();
+            }
+          }
           else if (message.type === "fatal") reject(new Error(`the agent failed to start: ${message.error.message}`));
           else reject(new Error(`the agent sent ${message.type} before it was ready`));
         },

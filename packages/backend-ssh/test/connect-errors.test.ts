@@ -11,18 +11,20 @@ import { isSshHostsUnavailableError, ssh, type SshOptions } from "@parazarr/back
 import { map, sequential, setPlan, withPlan } from "@parazarr/core";
 import { freePort, sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
 import { whereAmI } from "./fixtures/tasks.js";
+import { captureWarnings, type CapturedWarnings } from "../../../test/fixtures/expected-output.js";
 
 let servers: SshServers;
 const warnings: Array<Error & { code?: string }> = [];
-const onWarning = (warning: Error) => warnings.push(warning);
+// Expected warnings (lost and unreachable hosts) are kept for the assertions, not printed.
+let expectedWarnings: CapturedWarnings;
 
 beforeAll(async () => {
   servers = await startSshServers(2);
-  process.on("warning", onWarning);
+  expectedWarnings = captureWarnings(warnings);
 });
 afterEach(() => setPlan(sequential()));
 afterAll(async () => {
-  process.off("warning", onWarning);
+  expectedWarnings.restore();
   await servers.stop();
 });
 

@@ -12,21 +12,23 @@ import { create, map, read, sequential, setPlan, withPlan, writeRegion, isWorker
 import { makeTempDir, pattern, snapshotStore } from "../../../test/fixtures/zarr-helpers.js";
 import { parentPid, processName, sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
 import { slowSquare, whereAmI } from "./fixtures/tasks.js";
+import { captureWarnings, type CapturedWarnings } from "../../../test/fixtures/expected-output.js";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 let servers: SshServers;
 const warnings: Error[] = [];
-const onWarning = (warning: Error) => warnings.push(warning);
+// Expected warnings (lost and unreachable hosts) are kept for the assertions, not printed.
+let expectedWarnings: CapturedWarnings;
 const dirs: Array<{ remove(): void }> = [];
 
 beforeAll(async () => {
   servers = await startSshServers(3);
-  process.on("warning", onWarning);
+  expectedWarnings = captureWarnings(warnings);
 });
 afterEach(() => setPlan(sequential()));
 afterAll(async () => {
-  process.off("warning", onWarning);
+  expectedWarnings.restore();
   await servers.stop();
   for (const dir of dirs) dir.remove();
 });

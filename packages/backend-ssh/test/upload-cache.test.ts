@@ -12,6 +12,7 @@ import { ssh } from "@parazarr/backend-ssh";
 import { map, withPlan } from "@parazarr/core";
 import { sshOptions, startSshServers, type SshServers } from "./fixtures/servers.js";
 import { noisySquare, whereAmI } from "./fixtures/tasks.js";
+import { captureStderr } from "../../../test/fixtures/expected-output.js";
 
 let servers: SshServers;
 beforeAll(async () => {
@@ -63,9 +64,17 @@ describe("ssh: shipping code", () => {
     for (const pid of agents) expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
 
-  it("keeps a task's console output off the agent's frames", async () => {
+  it("keeps a task's console output off the agent's frames, and shows it on the caller's stderr by host", async () => {
     const plan = ssh(sshOptions(servers, { workersPerHost: 1 }));
-    expect(await withPlan(plan, () => map(noisySquare, [1, 2, 3, 4, 5, 6]))).toEqual([1, 4, 9, 16, 25, 36]);
-    await plan.close();
+    const stderr = captureStderr();
+    try {
+      expect(await withPlan(plan, () => map(noisySquare, [1, 2, 3, 4, 5, 6]))).toEqual([1, 4, 9, 16, 25, 36]);
+    } finally {
+      stderr.restore();
+      await plan.close();
+    }
+    const lines = stderr.text.trim().split("\n").sort((a, b) => a.slice(-1).localeCompare(b.slice(-1)));
+    expect(lines).toHaveLength(6);
+    lines.forEach((line, i) => expect(line).toMatch(new RegExp(`^\\[ssh [^\\]]+\\] noisy ${i + 1}$`)));
   });
 });

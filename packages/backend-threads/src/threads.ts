@@ -4,6 +4,7 @@ import { Piscina } from "piscina";
 import {
   WorkerLostError,
   checkCount,
+  checkProtocolVersion,
   definePlan,
   describeValue,
   PlanError,
@@ -74,13 +75,20 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
   pool.on("error", reportPoolError);
+  let ready: Extract<FromWorker, { type: "ready" }>;
   try {
     // One round trip proves the worker entry loads; a thread that cannot
     // start fails this map with its own error instead of respawning in a loop.
-    await pool.run(null, { name: "hello" });
+    ready = await pool.run(null, { name: "hello" });
   } catch (error) {
     await pool.close({ force: true });
     throw new PlanError(`threads(${workers}): worker threads failed to start: ${(error as Error).message}`);
+  }
+  try {
+    checkProtocolVersion(ready, `threads(${workers}) worker ${ready.info?.worker ?? "thread"}`);
+  } catch (error) {
+    await pool.close({ force: true });
+    throw error;
   }
   return new ThreadsBackend(workers, pool);
 }

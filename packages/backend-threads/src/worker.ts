@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { threadId } from "node:worker_threads";
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import { collectGivenAway, runBatch, type BatchMessage, type FromWorker, type WorkerInfo } from "@parazarr/core/worker";
+import { PROTOCOL_VERSION, collectGivenAway, runBatch, type BatchMessage, type FromWorker } from "@parazarr/core/worker";
 
 const worker = `thread ${threadId}`;
 // piscina stops a running task by terminating its thread, so nothing inside
@@ -28,7 +28,7 @@ export default async function serveBatch(batch: BatchMessage): Promise<unknown> 
   } as never);
 }
 
-/** Answers the start-up check: the thread is up and the runtime loads. */
-export function hello(): WorkerInfo {
-  return { worker, pid: process.pid, cores: availableParallelism() };
+/** Answers the start-up check: the thread is up, the runtime loads, and which protocol it speaks. */
+export function hello(): FromWorker {
+  return { type: "ready", protocol: PROTOCOL_VERSION, info: { worker, pid: process.pid, cores: availableParallelism() } };
 }

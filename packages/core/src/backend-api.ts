@@ -13,10 +13,12 @@ export {
   type PlanSpec,
 } from "./backend.js";
 export { checkCount, checkOneOf, describeValue } from "./plan/options.js";
-export { PlanError } from "./errors.js";
+export { PlanError, ProtocolVersionError, isProtocolVersionError } from "./errors.js";
+export { checkProtocolVersion } from "./protocol-version.js";
 export { fromWireError } from "./worker/wire-error.js";
 export { redactText, scrubError } from "./redact.js";
 export {
+  PROTOCOL_VERSION,
   isFromWorker,
   isToWorker,
   type BatchMessage,

@@ -112,6 +112,27 @@ export class WorkerCrashedError extends TaskError {
   }
 }
 
+/**
+ * A worker speaks another version of the worker protocol than this
+ * coordinator: two different @parazarr/core copies are installed (one for
+ * the caller, one a backend resolved for itself, or a stale remote one).
+ */
+export class ProtocolVersionError extends ParazarrError {
+  readonly _tag = "ProtocolVersionError" as const;
+  constructor(
+    readonly worker: string,
+    readonly expected: number,
+    readonly actual: unknown,
+  ) {
+    super(
+      `${worker} speaks parazarr worker protocol ${actual === undefined ? "(none: older than version 1)" : String(actual)}, ` +
+        `but this coordinator speaks protocol ${expected}: the caller and its workers load different @parazarr/core versions; ` +
+        "install one (`npm ls @parazarr/core` lists the copies)",
+    );
+    this.name = "ProtocolVersionError";
+  }
+}
+
 /** The map was cancelled through its AbortSignal. */
 export class AbortError extends ParazarrError {
   readonly _tag = "AbortError" as const;
@@ -161,6 +182,7 @@ export const isPlanError = (e: unknown): e is PlanError => hasTag(e, "PlanError"
 export const isTaskDefinitionError = (e: unknown): e is TaskDefinitionError =>
   hasTag(e, "TaskDefinitionError");
 export const isCloneError = (e: unknown): e is CloneError => hasTag(e, "CloneError");
+export const isProtocolVersionError = (e: unknown): e is ProtocolVersionError => hasTag(e, "ProtocolVersionError");
 
 /** True when retrying may help: marked transient by the task. */
 export function isTransient(error: unknown): boolean {

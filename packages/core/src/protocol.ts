@@ -9,6 +9,15 @@
  */
 import { P, isMatching } from "ts-pattern";
 
+/**
+ * The version of these messages. A worker states it in its first message
+ * (`ready`); the backend refuses a worker that speaks another one, so two
+ * copies of @parazarr/core (a backend resolving its own) fail loudly at
+ * start instead of misreading each other's messages. Bump it whenever a
+ * message changes shape.
+ */
+export const PROTOCOL_VERSION = 1;
+
 /** Where a worker finds a task on its own: module URL + export name. */
 export interface TaskRef {
   readonly moduleUrl: string;
@@ -59,7 +68,7 @@ export interface WorkerInfo {
 
 /** Worker → scheduler. */
 export type FromWorker =
-  | { readonly type: "ready"; readonly info: WorkerInfo }
+  | { readonly type: "ready"; readonly protocol: number; readonly info: WorkerInfo }
   | {
       readonly type: "batch-result";
       readonly batchId: number;
@@ -84,6 +93,9 @@ const outcomePattern = P.union(
 /** Checks a message that arrived from another process before it is trusted. */
 export const isFromWorker = isMatching(
   P.union(
+    // `protocol` is not checked here: a worker that states another version
+    // (or none, before versions existed) must get ProtocolVersionError, not
+    // "not part of the protocol".
     { type: "ready" as const, info: { worker: P.string, pid: P.number, cores: P.number } },
     { type: "batch-result" as const, batchId: P.number, worker: P.string, outcomes: P.array(outcomePattern) },
     { type: "batch-cancelled" as const, batchId: P.number },

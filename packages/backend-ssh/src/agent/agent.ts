@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { match } from "ts-pattern";
-import { isToWorker, toWireError, unsendableResult } from "@parazarr/core/worker";
+import { PROTOCOL_VERSION, isToWorker, toWireError, unsendableResult } from "@parazarr/core/worker";
 import { decodeAgentConfig, type FromAgent } from "../agent-protocol.js";
 import { FrameDecoder, encodeFrame } from "../frames.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -69,5 +69,5 @@ export async function runAgent(entry: URL): Promise<void> {
     exit(1);
     return;
   }
-  write({ type: "ready", info: { worker: config.host, pid: process.pid, cores } });
+  write({ type: "ready", protocol: PROTOCOL_VERSION, info: { worker: config.host, pid: process.pid, cores } });
 }

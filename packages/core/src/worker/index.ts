@@ -8,4 +8,4 @@ export { runBatch, runItem, type BatchEnvironment } from "./runtime.js";
 export { collectGivenAway, collectTransferables } from "./transfer.js";
 export { unsendableResult } from "./sendable.js";
 export { toWireError } from "./wire-error.js";
-export { isToWorker, type BatchMessage, type FromWorker, type ItemOutcome, type ToWorker, type WorkerInfo } from "../protocol.js";
+export { PROTOCOL_VERSION, isToWorker, type BatchMessage, type FromWorker, type ItemOutcome, type ToWorker, type WorkerInfo } from "../protocol.js";

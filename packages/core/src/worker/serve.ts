@@ -4,7 +4,7 @@
  * batches one at a time in arrival order, answers with `FromWorker`.
  */
 import { match } from "ts-pattern";
-import { isToWorker, type BatchMessage, type FromWorker, type WorkerInfo } from "../protocol.js";
+import { PROTOCOL_VERSION, isToWorker, type BatchMessage, type FromWorker, type WorkerInfo } from "../protocol.js";
 import { runBatch } from "./runtime.js";
 import { unsendableResult } from "./sendable.js";
 import { collectGivenAway } from "./transfer.js";
@@ -95,5 +95,5 @@ export function serveWorker(port: WorkerPort, { info, onShutdown }: ServeOptions
       })
       .exhaustive();
   });
-  port.send({ type: "ready", info }, []);
+  port.send({ type: "ready", protocol: PROTOCOL_VERSION, info }, []);
 }
