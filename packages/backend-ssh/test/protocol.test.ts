@@ -4,7 +4,7 @@
  * is refused, by a message naming both versions,
  * before it is given any work.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSshHostsUnavailableError, ssh } from "@parazarr/backend-ssh";
@@ -26,12 +26,16 @@ describe("ssh: worker protocol version", () => {
     await first.close();
 
     // The cache trusts a file of the bundle's size under its hash: a same-length edit stays in place.
-    const agents = readdirSync(remoteDir).map((hash) => join(remoteDir, hash, "agent.mjs")).filter((f) => existsSync(f));
-    expect(agents).toHaveLength(1);
-    const source = readFileSync(agents[0]!, "utf8");
+    // The version lives in the host's one copy of core (core.mjs), which the agent imports.
+    const cached = readdirSync(remoteDir).flatMap((hash) =>
+      readdirSync(join(remoteDir, hash)).filter((name) => name.endsWith(".mjs")).map((name) => join(remoteDir, hash, name)),
+    );
+    const speakers = cached.filter((file) => /PROTOCOL_VERSION = 1;/.test(readFileSync(file, "utf8")));
+    expect(speakers).toHaveLength(1);
+    const source = readFileSync(speakers[0]!, "utf8");
     const stale = source.replace(/PROTOCOL_VERSION = 1;/, "PROTOCOL_VERSION = 9;");
     expect(stale).not.toBe(source);
-    writeFileSync(agents[0]!, stale);
+    writeFileSync(speakers[0]!, stale);
 
     const again = ssh(sshOptions(servers, { remoteDir, workersPerHost: 1 }));
     try {
