@@ -13,7 +13,7 @@ import * as zarrita from "zarrita";
 import { FileSystemStore } from "@zarrita/storage";
 import { create, open, read, sequential, setPlan, writeRegion, type DType, type Selection } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
-import { ArrayModel, bytesOf, emptyOf, makeTempDir, pattern } from "./fixtures/zarr-helpers.js";
+import { ArrayModel, bytesOf, emptyOf, pattern, tempDirs } from "./fixtures/zarr-helpers.js";
 
 // Every call goes to the workers, however small (the default runs small
 // calls in the caller): threads(2) must really exercise the worker path.
@@ -41,19 +41,14 @@ function asTyped(dtype: DType, bytes: Buffer) {
   return out;
 }
 
-const dirs: Array<{ remove(): void }> = [];
-const temp = (name: string) => {
-  const dir = makeTempDir(name);
-  dirs.push(dir);
-  return dir.path;
-};
+const { temp, removeAll } = tempDirs();
 
 beforeAll(async () => {
   await setPlan(threads(2));
 });
 afterAll(async () => {
   await setPlan(sequential());
-  for (const dir of dirs) dir.remove();
+  removeAll();
 });
 
 interface PySpec {

@@ -13,29 +13,17 @@ import {
   isAbortError, isFileStoreError, isMetadataError, isReadTooLargeError, isStoreSpecError,
 } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
-import { makeTempDir, snapshotStore } from "./fixtures/zarr-helpers.js";
+import { snapshotStore, tempDirs, rejection } from "./fixtures/zarr-helpers.js";
 
-const dirs: Array<{ remove(): void }> = [];
-const temp = (name: string) => {
-  const dir = makeTempDir(name);
-  dirs.push(dir);
-  return dir.path;
-};
+const { temp, removeAll } = tempDirs();
 
 beforeAll(async () => {
   await setPlan(threads(2));
 });
 afterAll(async () => {
   await setPlan(sequential());
-  for (const dir of dirs) dir.remove();
+  removeAll();
 });
-
-async function rejection(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    () => expect.fail("the call should have been refused"),
-    (e: unknown) => e,
-  );
-}
 
 function editJson(file: string, edit: (doc: Record<string, any>) => void): void {
   const doc = JSON.parse(readFileSync(file, "utf8"));

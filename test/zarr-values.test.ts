@@ -14,30 +14,18 @@ import {
   type CreateOptions, type ZarrArray,
 } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
-import { makeTempDir } from "./fixtures/zarr-helpers.js";
+import { tempDirs, rejection } from "./fixtures/zarr-helpers.js";
 import { readDump, zarrPython } from "./fixtures/zarr-python.js";
 
-const dirs: Array<{ remove(): void }> = [];
-const temp = (name: string) => {
-  const dir = makeTempDir(name);
-  dirs.push(dir);
-  return dir.path;
-};
+const { temp, removeAll } = tempDirs();
 
 beforeAll(async () => {
   await setPlan(threads(2));
 });
 afterAll(async () => {
   await setPlan(sequential());
-  for (const dir of dirs) dir.remove();
+  removeAll();
 });
-
-async function rejection(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    () => expect.fail("the call should have been refused"),
-    (e: unknown) => e,
-  );
-}
 
 /** The ChunkSizeError behind a failed read or write (it comes from the task that decoded the chunk). */
 function chunkSizeErrorOf(error: unknown) {
