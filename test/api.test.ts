@@ -11,6 +11,7 @@ describe("public API", () => {
       "WorkerLostError",
       "checkCount",
       "checkOneOf",
+      "checkWorkers",
       "definePlan",
       "describeValue",
       "fromWireError",
@@ -52,7 +53,7 @@ describe("public API", () => {
     expect(await names("@parazarr/core")).toEqual([
       // errors
       "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "CloneError",
-      "DataMismatchError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
+      "DataMismatchError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanClosedError", "PlanError",
       "ReadOnlyStoreError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
       "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
@@ -60,7 +61,7 @@ describe("public API", () => {
       "chunkKey", "create", "getPlan",
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isCloneError",
-      "isDataMismatchError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
+      "isDataMismatchError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",
       "isReadOnlyStoreError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",

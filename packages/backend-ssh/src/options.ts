@@ -6,7 +6,7 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { PlanError, checkCount, describeValue } from "@parazarr/core/backend";
+import { PlanError, checkCount, checkWorkers, describeValue } from "@parazarr/core/backend";
 import { parseHostAddress, type HostAddress } from "./host-address.js";
 
 export interface SshOptions {
@@ -141,7 +141,7 @@ export function resolveOptions(options: SshOptions): ResolvedOptions {
     knownHosts: { path: knownHosts !== undefined ? expandHome(knownHosts) : join(homedir(), ".ssh", "known_hosts"), explicit: knownHosts !== undefined },
     hostKeys: resolveHostKeys(options.hostKeys),
     verifyHostKeys: verifyHostKeys ?? true,
-    workersPerHost: workersPerHost === undefined ? undefined : checkCount(WHERE, "workersPerHost", workersPerHost, 1),
+    workersPerHost: workersPerHost === undefined ? undefined : checkWorkers(WHERE, "workersPerHost", workersPerHost, { remote: true }),
     node: optionalString(options, "node") ?? "node",
     remoteDir: optionalString(options, "remoteDir") ?? "~/.cache/parazarr",
     connectTimeoutMs: optionalMs(options, "connectTimeoutMs", 10_000),

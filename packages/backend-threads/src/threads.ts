@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
-import type { ResourceLimits } from "node:worker_threads";
+import { BroadcastChannel, type ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import {
   WorkerLostError,
-  checkCount,
+  checkWorkers,
   definePlan,
   describeValue,
   PlanError,
@@ -21,24 +21,54 @@ export interface ThreadsOptions {
 
 const WORKER_FILE = new URL("./worker.js", import.meta.url).href;
 
+// Each pool's cancel channel is its own: two plans never see each other's cancels.
+let nextPool = 1;
+
+/**
+ * Cancellation goes to the threads on a BroadcastChannel: piscina offers no
+ * way to message the thread running a given task (its abort signal ends
+ * the thread, which is the *second* step of core's policy, on `hooks.stop`).
+ * Every thread hears every cancel and acts on the batch ids it holds; batch
+ * ids are unique in this process.
+ */
 class ThreadsBackend implements Backend {
   constructor(
     readonly concurrency: number,
     private readonly pool: Piscina,
+    private readonly cancels: BroadcastChannel,
   ) {}
 
   async runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
+    if (hooks.signal.aborted) throw hooks.signal.reason;
+    const running = this.pool.run(batch, { signal: hooks.stop }) as Promise<Extract<FromWorker, { type: "batch-result" }>>;
+    // Once cancelled, the outcome of the batch is nobody's: never unhandled.
+    running.catch(() => {});
+    let onCancel: (() => void) | undefined;
+    const cancelled = new Promise<never>((_, reject) => {
+      onCancel = () => {
+        this.cancels.postMessage(batch.batchId);
+        reject(hooks.signal.reason);
+      };
+      hooks.signal.addEventListener("abort", onCancel, { once: true });
+    });
+    cancelled.catch(() => {});
     let reply: Extract<FromWorker, { type: "batch-result" }>;
     try {
-      reply = await this.pool.run(batch, { signal: hooks.signal });
+      reply = await Promise.race([running, cancelled]);
     } catch (error) {
       throw asWorkerLoss(error, hooks.signal);
+    } finally {
+      hooks.signal.removeEventListener("abort", onCancel!);
     }
     for (const outcome of reply.outcomes) hooks.report(outcome, reply.worker);
   }
 
   async close(): Promise<void> {
-    await this.pool.close({ force: true });
+    // destroy, not close: piscina's close waits up to 30 s for running
+    // tasks, on a timer that does not hold the event loop. core has already
+    // told them to stop (the plan cancels its maps first): end them now.
+    this.cancels.close();
+    await this.pool.destroy();
   }
 }
 
@@ -56,8 +86,13 @@ function asWorkerLoss(error: unknown, signal: AbortSignal): unknown {
 }
 
 async function startThreads(workers: number, options: ThreadsOptions): Promise<Backend> {
+  const cancelChannel = `parazarr-threads-cancel-${process.pid}-${nextPool++}`;
+  const cancels = new BroadcastChannel(cancelChannel);
+  // Only sends from this side: it must not keep a script alive.
+  cancels.unref();
   const pool = new Piscina({
     filename: WORKER_FILE,
+    workerData: { cancelChannel },
     minThreads: workers,
     maxThreads: workers,
     // An idle worker in Atomics.wait stalls its timers and sockets; ours keep
@@ -71,10 +106,11 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
     // start fails this map with its own error instead of respawning in a loop.
     await pool.run(null, { name: "hello" });
   } catch (error) {
-    await pool.close({ force: true });
+    cancels.close();
+    await pool.destroy();
     throw new PlanError(`threads(${workers}): worker threads failed to start: ${(error as Error).message}`);
   }
-  return new ThreadsBackend(workers, pool);
+  return new ThreadsBackend(workers, pool, cancels);
 }
 
 /**
@@ -91,7 +127,7 @@ function reportPoolError(error: Error): void {
 
 /** Runs tasks on `workers` worker threads of this process (default: one per core). */
 export function threads(workers: number = availableParallelism(), options: ThreadsOptions = {}): Plan {
-  checkCount("threads(workers)", "workers", workers, 1);
+  checkWorkers("threads(workers)", "workers", workers);
   if (typeof options !== "object" || options === null) {
     throw new PlanError(`threads(workers, options): options must be an object, got ${describeValue(options)}`, "options", options);
   }

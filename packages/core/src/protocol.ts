@@ -38,7 +38,14 @@ export type ItemOutcome =
 /** Scheduler → worker. */
 export type ToWorker =
   | { readonly type: "batch"; readonly batchId: number; readonly task: TaskRef; readonly items: readonly WorkItem[] }
+  /** core's cancel, step one: the batch's running task sees `ctx.signal` fire; a queued batch is dropped. */
   | { readonly type: "cancel"; readonly batchId: number }
+  /**
+   * Step two, one grace period later: the batch, if it still runs, is ended
+   * by force. Only a worker's parent can do that (an SSH agent ends the
+   * thread); a worker loop that gets it can only repeat the cancel.
+   */
+  | { readonly type: "stop"; readonly batchId: number }
   | { readonly type: "shutdown" };
 
 export type BatchMessage = Extract<ToWorker, { type: "batch" }>;
@@ -93,6 +100,7 @@ export const isToWorker = isMatching(
       items: P.array({ index: P.number, attempt: P.number, input: P.any }),
     },
     { type: "cancel" as const, batchId: P.number },
+    { type: "stop" as const, batchId: P.number },
     { type: "shutdown" as const },
   ),
 );

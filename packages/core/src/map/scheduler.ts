@@ -71,6 +71,8 @@ export class Scheduler<R> {
   async run(): Promise<void> {
     const signal = this.options.signal;
     const onAbort = () => this.cancel(new AbortError("map was aborted", { cause: signal?.reason }));
+    // Throws PlanClosedError when the plan was closed while this map started.
+    const detach = this.plan.attach(this.backend, this);
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -82,6 +84,7 @@ export class Scheduler<R> {
         await this.#wake.wait();
       }
     } finally {
+      detach();
       signal?.removeEventListener("abort", onAbort);
       this.#stopEverything();
       // Let a generator given as input run its own `finally` blocks.
@@ -162,9 +165,10 @@ export class Scheduler<R> {
       this.#settle(item, outcome, worker);
     };
     const message = { type: "batch" as const, batchId, task: { moduleUrl: this.task.moduleUrl, name: this.task.name }, items };
+    const stop = this.#stopAfterGrace(controller.signal);
     let running: Promise<void>;
     try {
-      running = this.backend.runBatch(message, { signal: controller.signal, report, localTask: this.task });
+      running = this.backend.runBatch(message, { signal: controller.signal, stop, report, localTask: this.task });
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -184,6 +188,26 @@ export class Scheduler<R> {
         this.#sizer.observe({ items: items.length, workMs, wallMs: performance.now() - started });
         this.#wake.notify();
       });
+  }
+
+  /**
+   * The second half of the cancellation policy: `stop` fires one grace
+   * period after `cancelled`. The timer does not hold the event loop: a
+   * script that is otherwise done exits, and its workers with it.
+   */
+  #stopAfterGrace(cancelled: AbortSignal): AbortSignal {
+    const stop = new AbortController();
+    const graceMs = this.options.cancelGraceMs;
+    cancelled.addEventListener(
+      "abort",
+      () => {
+        // After the backend heard `signal` (its listener runs after this one), even with no grace.
+        if (graceMs === 0) return queueMicrotask(() => stop.abort(cancelled.reason));
+        setTimeout(() => stop.abort(cancelled.reason), graceMs).unref();
+      },
+      { once: true },
+    );
+    return stop.signal;
   }
 
   #batchFailed(pending: Map<number, WorkItem>, error: unknown, worker: string): void {
