@@ -72,3 +72,31 @@ export const doubled = task(import.meta.url, "doubled", (input: Float32Array) =>
 export const returnsFunction = task(import.meta.url, "returnsFunction", () => ({ callback: () => 1 }));
 
 export const notExportedUnderItsName = task(import.meta.url, "someOtherName", (x: number) => x);
+
+export interface CancelProbe {
+  /** Written when the task starts: the test knows it is running. */
+  readonly startedFile: string;
+  /** markOnAbort: written when its signal fires. ignoresSignal: written when it finishes. */
+  readonly markFile: string;
+  readonly ms: number;
+}
+
+/** Leaves `startedFile`, sleeps on its signal, and leaves `markFile` when the signal fires. */
+export const markOnAbort = task(import.meta.url, "markOnAbort", async (input: CancelProbe, ctx) => {
+  await writeFile(input.startedFile, "started");
+  try {
+    await sleepMs(input.ms, undefined, { signal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal.aborted) await writeFile(input.markFile, "aborted");
+    throw error;
+  }
+  return input.ms;
+});
+
+/** Never looks at its signal: leaves `startedFile`, sleeps, then leaves `markFile`. */
+export const ignoresSignal = task(import.meta.url, "ignoresSignal", async (input: CancelProbe) => {
+  await writeFile(input.startedFile, "started");
+  await sleepMs(input.ms);
+  await writeFile(input.markFile, "finished");
+  return input.ms;
+});
