@@ -81,6 +81,9 @@ export function mapUnorderedInline<I, O>(
   return unordered("mapUnordered", task, inputs, options, inlineBackend) as AsyncGenerator<{ index: number; value: Awaited<O> }>;
 }
 
+/** How long mapUnordered may keep the event loop to itself. */
+const EVENT_LOOP_TURN_MS = 10;
+
 async function* unordered<I, O>(
   where: string,
   task: Runnable<I, O>,
@@ -113,11 +116,20 @@ async function* unordered<I, O>(
     (error: unknown) => void (outcome = { error }),
   );
   running.finally(notify);
+  let lastTurn = performance.now();
   try {
     for (;;) {
       const event = buffer.shift();
       if (event !== undefined) {
         scheduler.resume();
+        // While results keep coming, everything here runs on promises
+        // (microtasks): the caller's timers, I/O and AbortSignal.timeout
+        // would never get a turn (300,000 tiny tasks: a 50 ms interval
+        // ticked 0 times). Give the event loop one turn every few ms.
+        if (performance.now() - lastTurn > EVENT_LOOP_TURN_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastTurn = performance.now();
+        }
         yield event;
         continue;
       }
