@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { getPlan, isPlanError, map, sequential, setPlan, withPlan } from "@parazarr/core";
 import { definePlan, type Backend } from "@parazarr/core/backend";
 import { threads } from "@parazarr/backend-threads";
+import { processes } from "@parazarr/backend-processes";
+import { ssh } from "@parazarr/backend-ssh";
 import { square } from "./fixtures/tasks.mjs";
 
 afterEach(async () => {
@@ -34,6 +36,24 @@ describe("plans", () => {
     expect(error.message).toContain("workers");
     expect(error.message).toContain(typeof bad === "string" ? `"${bad}"` : String(bad));
     expect(error.message).toContain("whole number ≥ 1");
+  });
+
+  it("refuse a worker count no machine can run, naming the bound, before anything starts", async () => {
+    const { availableParallelism } = await import("node:os");
+    const bound = Math.min(1024, Math.max(64, 8 * availableParallelism()));
+    for (const make of [() => threads(1e6), () => processes(1e6), () => threads(bound + 1)]) {
+      const error = thrown(make);
+      expect(isPlanError(error)).toBe(true);
+      expect(error.message).toContain(`at most ${bound}`);
+    }
+    expect(String(threads(bound))).toBe(`threads(${bound})`);
+    expect(String(processes(bound))).toBe(`processes(${bound})`);
+  });
+
+  it("refuse a workersPerHost no host can run", () => {
+    const error = thrown(() => ssh({ hosts: ["h1"], workersPerHost: 1e6 }));
+    expect(isPlanError(error)).toBe(true);
+    expect(error.message).toContain("at most 1024 per host");
   });
 
   it("refuse something that is not a plan", () => {

@@ -12,6 +12,7 @@
  * Imported by both sides; imports only types and ts-pattern.
  */
 import { P, isMatching } from "ts-pattern";
+import type { ResourceLimits } from "node:worker_threads";
 import type { FromWorker } from "@parazarr/core/worker";
 
 export interface WorkerLostMessage {
@@ -49,6 +50,8 @@ export interface AgentConfig {
   readonly workers: number;
   /** The host as the user named it, for worker names in errors. */
   readonly host: string;
+  /** Heap limits of each worker thread (an inner `threads(n, { resourceLimits })`). */
+  readonly resourceLimits?: ResourceLimits | undefined;
 }
 
 export function encodeAgentConfig(config: AgentConfig): string {

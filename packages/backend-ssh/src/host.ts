@@ -220,7 +220,7 @@ export async function openHost(address: HostAddress, context: StartContext): Pro
     const { path } = await stage(address.label, "upload", `cannot ship the agent to ${posix.join(baseDir, agentBundle.hash)}`, () =>
       uploadOnce(sftp, baseDir, agentBundle),
     );
-    const config = { workers: options.workersPerHost ?? 0, host: address.label };
+    const config = { workers: options.workersPerHost ?? 0, host: address.label, resourceLimits: options.threadResourceLimits };
     const { agent, info } = await stage(address.label, "agent", "cannot start the agent", () =>
       startAgent(client, options.node, path, config, address.label),
     );

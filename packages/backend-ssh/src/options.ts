@@ -6,6 +6,7 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { ResourceLimits } from "node:worker_threads";
 import { PlanError, checkCount, checkWorkers, describeValue } from "@parazarr/core/backend";
 import { parseHostAddress, type HostAddress } from "./host-address.js";
 
@@ -51,6 +52,8 @@ export interface ResolvedOptions {
   readonly hostKeys: Readonly<Record<string, readonly string[]>>;
   readonly verifyHostKeys: boolean;
   readonly workersPerHost: number | undefined;
+  /** From an inner `threads(n, { resourceLimits })`: every agent thread gets them. */
+  readonly threadResourceLimits: ResourceLimits | undefined;
   readonly node: string;
   readonly remoteDir: string;
   readonly connectTimeoutMs: number;
@@ -142,6 +145,7 @@ export function resolveOptions(options: SshOptions): ResolvedOptions {
     hostKeys: resolveHostKeys(options.hostKeys),
     verifyHostKeys: verifyHostKeys ?? true,
     workersPerHost: workersPerHost === undefined ? undefined : checkWorkers(WHERE, "workersPerHost", workersPerHost, { remote: true }),
+    threadResourceLimits: undefined,
     node: optionalString(options, "node") ?? "node",
     remoteDir: optionalString(options, "remoteDir") ?? "~/.cache/parazarr",
     connectTimeoutMs: optionalMs(options, "connectTimeoutMs", 10_000),

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { availableParallelism } from "node:os";
 import { BroadcastChannel, type ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
@@ -21,6 +22,23 @@ export interface ThreadsOptions {
 
 const WORKER_FILE = new URL("./worker.js", import.meta.url).href;
 
+type BatchResult = Extract<FromWorker, { type: "batch-result" }>;
+
+/**
+ * What piscina (5.3.2) listens on to end a running task's thread: core's
+ * `stop`, passed on. An EventEmitter, which piscina also accepts, because
+ * an AbortSignal listener costs microseconds (Node 20's EventTarget) and
+ * piscina adds one to every task it runs.
+ */
+class Stopper extends EventEmitter {
+  aborted = false;
+  stop(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit("abort");
+  }
+}
+
 // Each pool's cancel channel is its own: two plans never see each other's cancels.
 let nextPool = 1;
 
@@ -38,29 +56,31 @@ class ThreadsBackend implements Backend {
     private readonly cancels: BroadcastChannel,
   ) {}
 
-  async runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
-    if (hooks.signal.aborted) throw hooks.signal.reason;
-    const running = this.pool.run(batch, { signal: hooks.stop }) as Promise<Extract<FromWorker, { type: "batch-result" }>>;
-    // Once cancelled, the outcome of the batch is nobody's: never unhandled.
-    running.catch(() => {});
-    let onCancel: (() => void) | undefined;
-    const cancelled = new Promise<never>((_, reject) => {
-      onCancel = () => {
+  runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
+    if (hooks.signal.aborted) return Promise.reject(hooks.signal.reason);
+    const stopper = new Stopper();
+    return new Promise<void>((resolve, reject) => {
+      const onCancel = () => {
         this.cancels.postMessage(batch.batchId);
         reject(hooks.signal.reason);
+        // Cancels are rare: listening for `stop` only now keeps it off every batch's path.
+        if (hooks.stop.aborted) stopper.stop();
+        else hooks.stop.addEventListener("abort", () => stopper.stop(), { once: true });
       };
       hooks.signal.addEventListener("abort", onCancel, { once: true });
+      (this.pool.run(batch, { signal: stopper }) as Promise<BatchResult>).then(
+        (reply) => {
+          hooks.signal.removeEventListener("abort", onCancel);
+          if (hooks.signal.aborted) return;
+          for (const outcome of reply.outcomes) hooks.report(outcome, reply.worker);
+          resolve();
+        },
+        (error: unknown) => {
+          hooks.signal.removeEventListener("abort", onCancel);
+          reject(asWorkerLoss(error, hooks.signal));
+        },
+      );
     });
-    cancelled.catch(() => {});
-    let reply: Extract<FromWorker, { type: "batch-result" }>;
-    try {
-      reply = await Promise.race([running, cancelled]);
-    } catch (error) {
-      throw asWorkerLoss(error, hooks.signal);
-    } finally {
-      hooks.signal.removeEventListener("abort", onCancel!);
-    }
-    for (const outcome of reply.outcomes) hooks.report(outcome, reply.worker);
   }
 
   async close(): Promise<void> {
@@ -135,6 +155,6 @@ export function threads(workers: number = availableParallelism(), options: Threa
     description: `threads(${workers})`,
     capabilities: { inProcess: false, survivesCrash: true, preemptsRunning: true, sharedMemory: true, remote: false },
     start: () => startThreads(workers, options),
-    spec: { backend: "threads", workers },
+    spec: { backend: "threads", workers, options: { ...options } },
   });
 }

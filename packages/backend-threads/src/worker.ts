@@ -11,7 +11,11 @@ const worker = `thread ${threadId}`;
 
 // core's cancel, step one: the running batch's tasks see ctx.signal fire.
 // (Step two, ending the thread, is piscina's abort on the main side.)
-const running = new Map<number, AbortController>();
+// piscina runs one task at a time per thread (concurrentTasksPerWorker 1),
+// so one controller serves batch after batch until a cancel uses it up: a
+// new one per batch measurably slowed 1-item batches on a loaded machine.
+let signalOwner: AbortController = new AbortController();
+let runningBatch: number | undefined;
 // A cancel can arrive before its batch does (it waited in piscina's queue):
 // remember recent ones, bounded, so that batch is dropped when it comes.
 const cancelledEarly = new Set<number>();
@@ -22,21 +26,20 @@ const cancels = new BroadcastChannel(cancelChannel);
 cancels.unref();
 cancels.onmessage = (event) => {
   const batchId = (event as { data: number }).data;
-  const controller = running.get(batchId);
-  if (controller !== undefined) return controller.abort();
+  if (batchId === runningBatch) return signalOwner.abort();
   cancelledEarly.add(batchId);
   if (cancelledEarly.size > CANCELS_REMEMBERED) cancelledEarly.delete(cancelledEarly.values().next().value as number);
 };
 
 export default async function serveBatch(batch: BatchMessage): Promise<unknown> {
-  const controller = new AbortController();
-  if (cancelledEarly.delete(batch.batchId)) controller.abort();
-  running.set(batch.batchId, controller);
+  if (signalOwner.signal.aborted) signalOwner = new AbortController();
+  if (cancelledEarly.size > 0 && cancelledEarly.delete(batch.batchId)) signalOwner.abort();
+  runningBatch = batch.batchId;
   let outcomes;
   try {
-    outcomes = await runBatch(batch, { worker, signal: controller.signal });
+    outcomes = await runBatch(batch, { worker, signal: signalOwner.signal });
   } finally {
-    running.delete(batch.batchId);
+    runningBatch = undefined;
   }
   const reply: FromWorker = { type: "batch-result", batchId: batch.batchId, worker, outcomes };
   const transfer = outcomes.flatMap((outcome) => (outcome.type === "value" ? collectTransferables(outcome.value) : []));

@@ -76,6 +76,12 @@ export interface PlanSpec {
   readonly backend: string;
   /** Workers at this level. */
   readonly workers: number;
+  /**
+   * Every other option the plan was made with, as plain data: the level
+   * that recreates it honours each one, or refuses the plan naming those
+   * it cannot (an option is never dropped silently).
+   */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 export interface PlanDefinition {

@@ -29,7 +29,7 @@ function write(message: FromAgent | PongMessage): void {
 export async function runAgent(entry: URL): Promise<void> {
   const config = decodeAgentConfig(process.argv[2]);
   const cores = availableParallelism();
-  const pool = new WorkerPool(entry, write);
+  const pool = new WorkerPool(entry, write, config.resourceLimits);
   const exit = (code: number) => {
     void pool.stop().finally(() => process.exit(code));
   };

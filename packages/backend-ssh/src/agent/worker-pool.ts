@@ -4,7 +4,7 @@
  * to have died under exactly one batch, and a free thread pulls the next
  * batch at once instead of waiting for the coordinator.
  */
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { match } from "ts-pattern";
 import { collectTransferables, type BatchMessage, type FromWorker } from "@parazarr/core/worker";
 import type { FromAgent } from "../agent-protocol.js";
@@ -31,6 +31,7 @@ export class WorkerPool {
   constructor(
     private readonly entry: URL,
     private readonly send: (message: FromAgent) => void,
+    private readonly resourceLimits: ResourceLimits | undefined = undefined,
   ) {}
 
   /** Starts `count` threads; resolves when each said `ready`, rejects if one dies first. */
@@ -85,7 +86,7 @@ export class WorkerPool {
     const data: WorkerThreadData = { name: slot.name };
     // stdout: true keeps a task's console.log off the agent's stdout, which
     // carries frames only; it goes to stderr, which the coordinator shows.
-    const worker = new Worker(this.entry, { workerData: data, stdout: true });
+    const worker = new Worker(this.entry, { workerData: data, stdout: true, ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}) });
     worker.stdout.pipe(process.stderr);
     slot.worker = worker;
     slot.ready = false;

@@ -25,6 +25,8 @@ export interface EventSink<R> {
 
 interface InFlightBatch {
   readonly controller: AbortController;
+  /** Aborted one grace period after `controller` (see BatchHooks.stop). */
+  readonly stop: AbortController;
   readonly pending: Map<number, WorkItem>;
 }
 
@@ -151,8 +153,9 @@ export class Scheduler<R> {
   #dispatch(items: WorkItem[]): void {
     const batchId = nextBatchId++;
     const controller = new AbortController();
+    const stop = new AbortController();
     const pending = new Map(items.map((item) => [item.index, item]));
-    this.#inFlight.set(batchId, { controller, pending });
+    this.#inFlight.set(batchId, { controller, stop, pending });
     const started = performance.now();
     let workMs = 0;
     let lastWorker = "a worker";
@@ -165,10 +168,9 @@ export class Scheduler<R> {
       this.#settle(item, outcome, worker);
     };
     const message = { type: "batch" as const, batchId, task: { moduleUrl: this.task.moduleUrl, name: this.task.name }, items };
-    const stop = this.#stopAfterGrace(controller.signal);
     let running: Promise<void>;
     try {
-      running = this.backend.runBatch(message, { signal: controller.signal, stop, report, localTask: this.task });
+      running = this.backend.runBatch(message, { signal: controller.signal, stop: stop.signal, report, localTask: this.task });
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -188,26 +190,6 @@ export class Scheduler<R> {
         this.#sizer.observe({ items: items.length, workMs, wallMs: performance.now() - started });
         this.#wake.notify();
       });
-  }
-
-  /**
-   * The second half of the cancellation policy: `stop` fires one grace
-   * period after `cancelled`. The timer does not hold the event loop: a
-   * script that is otherwise done exits, and its workers with it.
-   */
-  #stopAfterGrace(cancelled: AbortSignal): AbortSignal {
-    const stop = new AbortController();
-    const graceMs = this.options.cancelGraceMs;
-    cancelled.addEventListener(
-      "abort",
-      () => {
-        // After the backend heard `signal` (its listener runs after this one), even with no grace.
-        if (graceMs === 0) return queueMicrotask(() => stop.abort(cancelled.reason));
-        setTimeout(() => stop.abort(cancelled.reason), graceMs).unref();
-      },
-      { once: true },
-    );
-    return stop.signal;
   }
 
   #batchFailed(pending: Map<number, WorkItem>, error: unknown, worker: string): void {
@@ -298,6 +280,22 @@ export class Scheduler<R> {
     this.#retryTimers.clear();
     this.#retryReady.length = 0;
     this.#isolate.length = 0;
-    for (const batch of this.#inFlight.values()) batch.controller.abort(this.#fatal?.error);
+    for (const batch of this.#inFlight.values()) this.#cancelBatch(batch, this.#fatal?.error);
+  }
+
+  /**
+   * The cancellation policy, once for every plan: the batch's signal fires
+   * now (the backend passes it on to the task's ctx.signal), its `stop`
+   * one grace period later (the backend ends what still runs). The timer
+   * does not hold the event loop: a script that is otherwise done exits,
+   * and its workers with it. (Scheduled here rather than from an abort
+   * listener: a listener per batch costs microseconds on every batch.)
+   */
+  #cancelBatch({ controller, stop }: InFlightBatch, reason: unknown): void {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    const graceMs = this.options.cancelGraceMs;
+    if (graceMs === 0) stop.abort(reason);
+    else setTimeout(() => stop.abort(reason), graceMs).unref();
   }
 }
