@@ -117,6 +117,7 @@ async function* unordered<I, O>(
   );
   running.finally(notify);
   let lastTurn = performance.now();
+  let sinceClock = 0;
   try {
     for (;;) {
       const event = buffer.shift();
@@ -126,7 +127,8 @@ async function* unordered<I, O>(
         // (microtasks): the caller's timers, I/O and AbortSignal.timeout
         // would never get a turn (300,000 tiny tasks: a 50 ms interval
         // ticked 0 times). Give the event loop one turn every few ms.
-        if (performance.now() - lastTurn > EVENT_LOOP_TURN_MS) {
+        // (The clock is read every 16 events only: it showed on 5 µs tasks.)
+        if ((++sinceClock & 15) === 0 && performance.now() - lastTurn > EVENT_LOOP_TURN_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           lastTurn = performance.now();
         }
