@@ -53,8 +53,10 @@ describe.each(plans)("mapUnordered on %s", (_, makePlan) => {
     made.push(plan);
     // Workers started first: the timeout is for the map, not a cold start.
     await plan.concurrency();
+    // Far more than a second's worth, but bounded: a starved loop cannot
+    // even fire the test runner's own timeout, so this must end by itself.
     function* endless() {
-      for (let i = 0; ; i++) yield i % 1000;
+      for (let i = 0; i < 3_000_000; i++) yield i % 1000;
     }
     let results = 0;
     const error = await withPlan(plan, async () => {
