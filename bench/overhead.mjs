@@ -4,7 +4,7 @@
 //   npm run build && node bench/overhead.mjs [tasks=20000]
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
-import { map, sequential, setPlan } from "@parazarr/core";
+import { map, mapUnordered, sequential, setPlan } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { burn, noop } from "./fixtures/tasks.mjs";
 
@@ -38,10 +38,26 @@ await map(noop, inputs.slice(0, 100));
 const unbatchedMs = await timed(() => map(noop, inputs, { batchSize: 1 }));
 const autoMs = await timed(() => map(noop, inputs));
 
+// mapUnordered: the iterator gives the event loop a turn every 10 ms (issue 9).
+const drain = async (options) => {
+  for await (const _ of mapUnordered(noop, inputs, options));
+};
+const unorderedMs = await timed(() => drain({ batchSize: 1 }));
+const unorderedAutoMs = await timed(() => drain({}));
+await setPlan(sequential());
+await map(noop, inputs.slice(0, 100));
+const seqMs0 = await timed(() => map(noop, inputs));
+const seqUnorderedMs = await timed(() => drain({}));
+await setPlan(threads(2));
+
 console.log(`per-task overhead, ${tasks} no-op tasks, ${availableParallelism()} cores`);
 console.log(`  raw piscina (2 threads)         ${us(rawMs)} µs/task`);
 console.log(`  map on threads(2), batchSize 1  ${us(unbatchedMs)} µs/task  (${(unbatchedMs / rawMs).toFixed(2)}× raw piscina)`);
 console.log(`  map on threads(2), auto batches ${us(autoMs)} µs/task  (${(autoMs / rawMs).toFixed(2)}× raw piscina)`);
+console.log(`  mapUnordered on threads(2), batchSize 1  ${us(unorderedMs)} µs/task`);
+console.log(`  mapUnordered on threads(2), auto batches ${us(unorderedAutoMs)} µs/task`);
+console.log(`  map on sequential()          ${us(seqMs0)} µs/task`);
+console.log(`  mapUnordered on sequential() ${us(seqUnorderedMs)} µs/task`);
 
 // CPU-bound: calibrate a ~5 ms task on this machine, then 400 of them.
 let iterations = 200_000;

@@ -14,6 +14,7 @@ describe("public API", () => {
       "checkCount",
       "checkOneOf",
       "checkProtocolVersion",
+      "checkWorkers",
       "definePlan",
       "describeValue",
       "fromWireError",
@@ -60,7 +61,7 @@ describe("public API", () => {
     expect(await names("@parazarr/core")).toEqual([
       // errors
       "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkSizeError", "CloneError",
-      "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanError",
+      "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanClosedError", "PlanError",
       "ProtocolVersionError", "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
@@ -68,7 +69,7 @@ describe("public API", () => {
       "chunkKey", "consolidate", "create", "everywhere", "getPlan",
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkSizeError", "isCloneError",
-      "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanError",
+      "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",
       "isProtocolVersionError", "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",

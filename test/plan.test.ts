@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { getPlan, isPlanError, map, sequential, setPlan, withPlan } from "@parazarr/core";
 import { definePlan, type Backend } from "@parazarr/core/backend";
 import { threads } from "@parazarr/backend-threads";
+import { processes } from "@parazarr/backend-processes";
+import { ssh } from "@parazarr/backend-ssh";
 import { square } from "./fixtures/tasks.mjs";
 
 afterEach(async () => {
@@ -36,9 +38,43 @@ describe("plans", () => {
     expect(error.message).toContain("whole number ≥ 1");
   });
 
-  it("refuse something that is not a plan", async () => {
-    await expect(setPlan({} as never)).rejects.toThrow(/expected a plan/);
+  it("refuse a worker count no machine can run, naming the bound, before anything starts", async () => {
+    const { availableParallelism } = await import("node:os");
+    const bound = Math.min(1024, Math.max(64, 8 * availableParallelism()));
+    for (const make of [() => threads(1e6), () => processes(1e6), () => threads(bound + 1)]) {
+      const error = thrown(make);
+      expect(isPlanError(error)).toBe(true);
+      expect(error.message).toContain(`at most ${bound}`);
+    }
+    expect(String(threads(bound))).toBe(`threads(${bound})`);
+    expect(String(processes(bound))).toBe(`processes(${bound})`);
+  });
+
+  it("refuse a workersPerHost no host can run", () => {
+    const error = thrown(() => ssh({ hosts: ["h1"], workersPerHost: 1e6 }));
+    expect(isPlanError(error)).toBe(true);
+    expect(error.message).toContain("at most 1024 per host");
+  });
+
+  it("refuse something that is not a plan", () => {
+    expect(() => setPlan({} as never)).toThrow(/expected a plan/);
     expect(() => withPlan(42 as never, () => 1)).toThrow(/expected a plan/);
+  });
+
+  it("refuse a bad plan at the setPlan call, so an un-awaited setPlan never leaves an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const error = thrown(() => void setPlan([threads(2), threads(2)]));
+      expect(isPlanError(error)).toBe(true);
+      expect(error.message).toContain("threads(2) cannot be the outer level");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(String(getPlan())).toBe("sequential()");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 
   it("are scoped by withPlan, and concurrent scopes do not see each other", async () => {
@@ -92,8 +128,8 @@ describe("plan stacks", () => {
     expect(String(getPlan())).toBe("threads(2)");
   });
 
-  it("refuse an outer level that does not distribute to machines", async () => {
-    const error = await setPlan([threads(2), threads(2)]).catch((e: unknown) => e);
+  it("refuse an outer level that does not distribute to machines", () => {
+    const error = thrown(() => setPlan([threads(2), threads(2)]));
     expect(isPlanError(error)).toBe(true);
     expect((error as Error).message).toContain("threads(2) cannot be the outer level");
     expect(String(getPlan())).toBe("sequential()");

@@ -2,7 +2,7 @@
  * The options of `processes(workers, options)`, checked once, where they are
  * given, with messages that name the option, the value and what is allowed.
  */
-import { checkCount, describeValue, PlanError } from "@parazarr/core/backend";
+import { checkCount, checkWorkers, describeValue, PlanError } from "@parazarr/core/backend";
 
 export interface ProcessesOptions {
   /**
@@ -31,7 +31,7 @@ const KNOWN = ["maxOldGenerationSizeMb", "env", "execArgv"];
 const MIN_HEAP_MB = 16;
 
 export function resolveOptions(workers: unknown, options: unknown): ResolvedProcessesOptions {
-  checkCount("processes(workers)", "workers", workers, 1);
+  checkWorkers("processes(workers)", "workers", workers);
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new PlanError(`${WHERE}: options must be an object, got ${describeValue(options)}`, "options", options);
   }

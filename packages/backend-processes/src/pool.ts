@@ -28,7 +28,7 @@ type SlotState =
   | { readonly kind: "idle"; readonly worker: WorkerProcess }
   | { readonly kind: "busy"; readonly worker: WorkerProcess; readonly job: Job }
   /** Told to cancel its batch; free again once that batch's `batch-cancelled` (or late result) comes back. */
-  | { readonly kind: "draining"; readonly worker: WorkerProcess; readonly batchId: number; readonly timer: NodeJS.Timeout }
+  | { readonly kind: "draining"; readonly worker: WorkerProcess; readonly batchId: number; readonly release: () => void }
   | { readonly kind: "failed"; readonly error: PlanError }
   | { readonly kind: "closed" };
 
@@ -36,8 +36,6 @@ interface Slot {
   state: SlotState;
 }
 
-/** How long a cancelled task has to notice its signal before its worker is killed. */
-const CANCEL_GRACE_MS = 500;
 const SHUTDOWN_GRACE_MS = 2_000;
 /** An idle worker that dies this soon after `ready` counts as one that failed to start. */
 const EARLY_DEATH_MS = 5_000;
@@ -121,8 +119,8 @@ export class ProcessPool implements Backend {
           job.reject(closed);
           stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS));
         })
-        .with({ kind: "draining" }, ({ worker, timer }) => {
-          clearTimeout(timer);
+        .with({ kind: "draining" }, ({ worker, release }) => {
+          release();
           stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS));
         })
         .with({ kind: "failed" }, { kind: "closed" }, () => {})
@@ -208,7 +206,7 @@ export class ProcessPool implements Backend {
   #onBatchOver(slot: Slot, worker: WorkerProcess, batchId: number): void {
     const state = slot.state;
     if (state.kind !== "draining" || state.worker !== worker || state.batchId !== batchId) return;
-    clearTimeout(state.timer);
+    state.release();
     slot.state = { kind: "idle", worker };
     this.#pump();
   }
@@ -224,7 +222,7 @@ export class ProcessPool implements Backend {
         if (job.undelivered) this.#queue.unshift(job);
         else job.reject(new WorkerLostError(reason, worker.name, details));
       })
-      .with({ kind: "draining" }, ({ timer }) => clearTimeout(timer))
+      .with({ kind: "draining" }, ({ release }) => release())
       .with({ kind: "idle" }, { kind: "starting" }, () => {})
       .exhaustive();
     if (this.#closed) return;
@@ -249,7 +247,8 @@ export class ProcessPool implements Backend {
   /**
    * The scheduler gave up on a batch. A queued one is dropped. A running one
    * is told to stop through its task's signal, and the worker is killed if
-   * the task has not stopped within CANCEL_GRACE_MS. Cancelling is routine
+   * the task has not stopped when core's `hooks.stop` fires (one grace
+   * period later, core's policy). Cancelling is routine
    * (every fail-fast map cancels its other batches), and a kill would cost a
    * process start and every store and codec the worker keeps warm; but only
    * a kill stops a task that never looks at its signal (a compute loop, a
@@ -268,11 +267,13 @@ export class ProcessPool implements Backend {
     const { worker } = slot.state;
     job.reject(job.hooks.signal.reason);
     const { batchId } = job.batch;
-    const timer = setTimeout(() => this.#preempt(slot, worker), CANCEL_GRACE_MS);
-    timer.unref();
-    slot.state = { kind: "draining", worker, batchId, timer };
+    const { stop } = job.hooks;
+    const onStop = () => this.#preempt(slot, worker);
+    stop.addEventListener("abort", onStop, { once: true });
+    slot.state = { kind: "draining", worker, batchId, release: () => stop.removeEventListener("abort", onStop) };
     worker.send({ type: "cancel", batchId });
     this.#updateRefs();
+    if (stop.aborted) onStop();
   }
 
   #preempt(slot: Slot, worker: WorkerProcess): void {

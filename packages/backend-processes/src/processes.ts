@@ -31,6 +31,6 @@ export function processes(workers: number = availableParallelism(), options: Pro
         },
         resolved.workers,
       ),
-    spec: { backend: "processes", workers: resolved.workers },
+    spec: { backend: "processes", workers: resolved.workers, options: { ...options } },
   });
 }

@@ -1,13 +1,18 @@
 /**
  * What the coordinator and a host's agent say to each other, on top of
- * core's protocol. Down: core's `ToWorker` messages, as they are. Up:
- * core's `FromWorker` messages, plus one message core has no need for
- * in-process: `worker-lost`, because only the agent sees a worker thread
- * die under a batch (the coordinator turns it into core's WorkerLostError).
+ * core's protocol. Down: core's `ToWorker` messages, as they are, and
+ * `ping`. Up: core's `FromWorker` messages, plus `worker-lost`, because
+ * only the agent sees a worker thread die under a batch (the coordinator
+ * turns it into core's WorkerLostError), and `pong`.
+ *
+ * `ping`/`pong` is the heartbeat that notices a silent host (frozen, cable
+ * pulled): it replaces ssh2's keepalive, whose timer would keep every
+ * script alive, and it proves the agent itself still answers.
  *
  * Imported by both sides; imports only types and ts-pattern.
  */
 import { P, isMatching } from "ts-pattern";
+import type { ResourceLimits } from "node:worker_threads";
 import type { FromWorker } from "@parazarr/core/worker";
 
 export interface WorkerLostMessage {
@@ -18,8 +23,19 @@ export interface WorkerLostMessage {
   readonly exitCode?: number | undefined;
 }
 
+export interface PingMessage {
+  readonly type: "ping";
+}
+
+export interface PongMessage {
+  readonly type: "pong";
+}
+
 /** `batch-cancelled` stays inside the agent: it frees a worker thread, the coordinator has given up on the batch. */
 export type FromAgent = Exclude<FromWorker, { type: "batch-cancelled" }> | WorkerLostMessage;
+
+export const isPingMessage = isMatching({ type: "ping" as const });
+export const isPongMessage = isMatching({ type: "pong" as const });
 
 export const isWorkerLostMessage = isMatching({
   type: "worker-lost" as const,
@@ -34,6 +50,8 @@ export interface AgentConfig {
   readonly workers: number;
   /** The host as the user named it, for worker names in errors. */
   readonly host: string;
+  /** Heap limits of each worker thread (an inner `threads(n, { resourceLimits })`). */
+  readonly resourceLimits?: ResourceLimits | undefined;
 }
 
 export function encodeAgentConfig(config: AgentConfig): string {

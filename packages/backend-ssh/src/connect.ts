@@ -2,6 +2,7 @@
  * Opens one verified, authenticated SSH connection, and turns ssh2's
  * failures into errors that name the host and say what went wrong.
  */
+import { Socket } from "node:net";
 import type { Client, ConnectConfig } from "ssh2";
 import { SshHostError } from "./errors.js";
 import type { HostAddress } from "./host-address.js";
@@ -40,17 +41,28 @@ function describeFailure(error: Error & { code?: string; level?: string }, addre
   return new SshHostError(address.label, "connect", `cannot connect to ${where}: ${error.message}`, undefined, { cause: error });
 }
 
+export interface Connection {
+  readonly client: Client;
+  /**
+   * The TCP socket under it. Ours, so that an idle plan can unref it: a
+   * script that never closes its plan must still exit (ssh2 1.17 has no
+   * API for that on the socket it makes itself).
+   */
+  readonly socket: Socket;
+}
+
 /** Resolves once the connection is ready (host key verified, user authenticated). */
-export function connectHost(ssh2: Ssh2, address: HostAddress, options: ResolvedOptions, check: HostKeyCheck, key: LoadedKey): Promise<Client> {
+export function connectHost(ssh2: Ssh2, address: HostAddress, options: ResolvedOptions, check: HostKeyCheck, key: LoadedKey): Promise<Connection> {
   const client = new ssh2.Client();
+  const socket = new Socket();
   const config: ConnectConfig = {
-    host: address.host,
-    port: address.port,
+    sock: socket,
     username: address.username,
     readyTimeout: options.connectTimeoutMs,
-    // A silent peer (cable pulled, host frozen) is only noticed by keepalive.
-    keepaliveInterval: options.keepaliveIntervalMs,
-    keepaliveCountMax: 3,
+    // No ssh2 keepalive: its interval timer always holds the event loop
+    // (ssh2 1.17), so an idle plan could never let a script exit. A silent
+    // peer is noticed by the host's own heartbeat to its agent (host.ts).
+    keepaliveInterval: 0,
     hostVerifier: (blob: Buffer) => check.verify(blob),
     ...(key.key !== undefined ? { privateKey: key.key } : {}),
     ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
@@ -74,12 +86,14 @@ export function connectHost(ssh2: Ssh2, address: HostAddress, options: ResolvedO
       client.removeListener("close", onClose);
       // Nagle's algorithm delays small frames: channel open drops from ≈ 40 ms to 1–3 ms (ssh2 1.17).
       client.setNoDelay(true);
-      resolve(client);
+      resolve({ client, socket });
     };
     client.once("ready", onReady);
     client.once("error", onError);
     client.once("close", onClose);
     try {
+      // Connecting first: ssh2 takes a socket that is not `connecting` as already connected.
+      socket.connect({ host: address.host, port: address.port });
       client.connect(config);
     } catch (error) {
       onError(error as Error);

@@ -3,6 +3,7 @@
  * shipping bundles, and its agent. It knows nothing of scheduling: it
  * sends batches, and says (once) when it is lost and why.
  */
+import type { Socket } from "node:net";
 import { posix } from "node:path";
 import type { Client, SFTPWrapper } from "ssh2";
 import type { BatchMessage } from "@parazarr/core/backend";
@@ -20,6 +21,8 @@ import { homeDirectory, resolveRemoteDir, uploadOnce } from "./upload.js";
 type Ssh2 = typeof import("ssh2");
 
 const CLOSE_TIMEOUT_MS = 3_000;
+/** Heartbeats a host may leave unanswered before it counts as silent. */
+const MISSED_HEARTBEATS = 3;
 
 /** What every host of one start shares. */
 export interface StartContext {
@@ -35,6 +38,7 @@ export class Host {
   #lost: string | undefined;
   #closing = false;
   #clientClosed = false;
+  readonly #heartbeat: NodeJS.Timeout;
   readonly #uploads = new Map<string, Promise<string>>();
   #onMessage: (host: Host, message: FromAgent) => void = () => {};
   #onLost: (host: Host, reason: string) => void = () => {};
@@ -42,6 +46,7 @@ export class Host {
   constructor(
     address: HostAddress,
     private readonly client: Client,
+    private readonly socket: Socket,
     private readonly sftp: SFTPWrapper,
     private readonly baseDir: string,
     private readonly agent: AgentChannel,
@@ -50,8 +55,11 @@ export class Host {
     /** The agent's process id (its parent is the SSH session). */
     readonly agentPid: number,
     private readonly bundler: TaskBundler,
+    heartbeatMs: number,
   ) {
     this.label = address.label;
+    // Never holds the event loop: only work in flight does (see setRef).
+    this.#heartbeat = setInterval(() => this.#beat(heartbeatMs), heartbeatMs).unref();
     client.on("close", () => {
       this.#clientClosed = true;
       this.lose("the SSH connection closed");
@@ -97,12 +105,36 @@ export class Host {
     this.agent.send(setup.length > 0 ? { ...shipped, setup } : shipped);
   }
 
-  cancel(wireId: number): void {
+  /** core's cancel (`"cancel"`: the task's signal fires) or stop (`"stop"`: its thread is ended). */
+  cancel(wireId: number, type: "cancel" | "stop" = "cancel"): void {
     if (this.#lost !== undefined) return;
     try {
-      this.agent.send({ type: "cancel", batchId: wireId });
+      this.agent.send({ type, batchId: wireId });
     } catch {
       // a cancel that cannot be sent has nothing left to cancel
+    }
+  }
+
+  /**
+   * Whether this host's connection keeps the caller's event loop alive:
+   * only while it has work. A script that never closes its plan exits.
+   */
+  setRef(on: boolean): void {
+    if (on) this.socket.ref();
+    else this.socket.unref();
+  }
+
+  /** Asks the agent for a sign of life; one that stays silent too long loses the host. */
+  #beat(intervalMs: number): void {
+    if (this.#lost !== undefined || this.#closing) return;
+    if (performance.now() - this.agent.lastHeardAt > MISSED_HEARTBEATS * intervalMs) {
+      this.lose(`the SSH connection went silent (keepalive timeout: no answer to ${MISSED_HEARTBEATS} heartbeats)`);
+      return;
+    }
+    try {
+      this.agent.send({ type: "ping" });
+    } catch {
+      // the channel is going away: its 'close' reports the loss
     }
   }
 
@@ -110,6 +142,7 @@ export class Host {
   lose(reason: string): void {
     if (this.#lost !== undefined) return;
     this.#lost = reason;
+    clearInterval(this.#heartbeat);
     if (this.#closing) return;
     this.client.end();
     this.#onLost(this, reason);
@@ -118,6 +151,9 @@ export class Host {
   /** Stops the agent and closes the connection; bounded in time. */
   async close(): Promise<void> {
     this.#closing = true;
+    clearInterval(this.#heartbeat);
+    // Closing is awaited work: it holds the event loop until it is done.
+    this.setRef(true);
     if (this.#lost === undefined) await this.agent.close(CLOSE_TIMEOUT_MS);
     this.#lost ??= "the plan was closed";
     if (!this.#clientClosed) await endClient(this.client);
@@ -173,7 +209,7 @@ async function stage<T>(label: string, name: HostStage, what: string, step: () =
 export async function openHost(address: HostAddress, context: StartContext): Promise<Host> {
   const { ssh2, options, key } = context;
   const check = hostKeyCheck(address, options, context.knownHostsText);
-  const client = await connectHost(ssh2, address, options, check, key);
+  const { client, socket } = await connectHost(ssh2, address, options, check, key);
   // Until the Host owns the connection, an error must not go unhandled.
   let early: string | undefined;
   const onEarlyError = (error: Error) => (early ??= error.message);
@@ -194,13 +230,13 @@ export async function openHost(address: HostAddress, context: StartContext): Pro
     const { path } = await stage(address.label, "upload", `cannot ship the agent to ${posix.join(baseDir, agentBundle.hash)}`, () =>
       uploadOnce(sftp, baseDir, agentBundle),
     );
-    const config = { workers: options.workersPerHost ?? 0, host: address.label };
+    const config = { workers: options.workersPerHost ?? 0, host: address.label, resourceLimits: options.threadResourceLimits };
     const { agent, info } = await stage(address.label, "agent", "cannot start the agent", () =>
       startAgent(client, options.node, path, config, address.label),
     );
     const workers = options.workersPerHost ?? info.cores;
     client.removeListener("error", onEarlyError);
-    const host = new Host(address, client, sftp, baseDir, agent, workers, info.pid, context.bundler);
+    const host = new Host(address, client, socket, sftp, baseDir, agent, workers, info.pid, context.bundler, options.keepaliveIntervalMs);
     if (early !== undefined) host.lose(`the SSH connection failed: ${early}`);
     return host;
   } catch (error) {

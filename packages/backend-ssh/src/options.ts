@@ -6,7 +6,8 @@
  */
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { PlanError, checkCount, describeValue } from "@parazarr/core/backend";
+import type { ResourceLimits } from "node:worker_threads";
+import { PlanError, checkCount, checkWorkers, describeValue } from "@parazarr/core/backend";
 import { parseHostAddress, type HostAddress } from "./host-address.js";
 import { isPartialKey, isWholeKey } from "./key-text.js";
 
@@ -59,6 +60,8 @@ export interface ResolvedOptions {
   readonly hostKeys: Readonly<Record<string, readonly string[]>>;
   readonly verifyHostKeys: boolean;
   readonly workersPerHost: number | undefined;
+  /** From an inner `threads(n, { resourceLimits })`: every agent thread gets them. */
+  readonly threadResourceLimits: ResourceLimits | undefined;
   readonly node: string;
   readonly remoteDir: string;
   readonly connectTimeoutMs: number;
@@ -166,7 +169,8 @@ export function resolveOptions(options: SshOptions): ResolvedOptions {
     knownHosts: { path: knownHosts !== undefined ? expandHome(knownHosts) : join(homedir(), ".ssh", "known_hosts"), explicit: knownHosts !== undefined },
     hostKeys: resolveHostKeys(options.hostKeys),
     verifyHostKeys: verifyHostKeys ?? true,
-    workersPerHost: workersPerHost === undefined ? undefined : checkCount(WHERE, "workersPerHost", workersPerHost, 1),
+    workersPerHost: workersPerHost === undefined ? undefined : checkWorkers(WHERE, "workersPerHost", workersPerHost, { remote: true }),
+    threadResourceLimits: undefined,
     node: optionalString(options, "node") ?? "node",
     remoteDir: optionalString(options, "remoteDir") ?? "~/.cache/parazarr",
     connectTimeoutMs: optionalMs(options, "connectTimeoutMs", 10_000),

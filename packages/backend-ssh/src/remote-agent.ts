@@ -5,7 +5,7 @@
  */
 import type { Client, ClientChannel } from "ssh2";
 import { checkProtocolVersion, isFromWorker, redactText, type ToWorker, type WorkerInfo } from "@parazarr/core/backend";
-import { encodeAgentConfig, isWorkerLostMessage, type AgentConfig, type FromAgent } from "./agent-protocol.js";
+import { encodeAgentConfig, isPongMessage, isWorkerLostMessage, type AgentConfig, type FromAgent, type PingMessage } from "./agent-protocol.js";
 import { FrameDecoder, encodeFrame } from "./frames.js";
 
 /** Generous: the host's login shell (≈ 100 ms for root here), Node's start and every worker thread's. */
@@ -19,6 +19,8 @@ export class AgentChannel {
   readonly #stderrTail: string[] = [];
   #exitStatus: { code?: number | undefined; signal?: string | undefined } = {};
   #gone: string | undefined;
+  /** When the agent last said anything (performance.now()). */
+  lastHeardAt = performance.now();
   #onMessage: (message: FromAgent) => void = () => {};
   #onGone: (reason: string) => void = () => {};
 
@@ -46,7 +48,7 @@ export class AgentChannel {
    * Sends one message. Throws a DataCloneError (the name core's scheduler
    * looks for) when a value cannot be serialized: v8 throws a plain Error.
    */
-  send(message: ToWorker): void {
+  send(message: ToWorker | PingMessage): void {
     let frame: Buffer[];
     try {
       frame = encodeFrame(message);
@@ -77,6 +79,7 @@ export class AgentChannel {
   }
 
   #onData(chunk: Buffer): void {
+    this.lastHeardAt = performance.now();
     let messages: unknown[];
     try {
       messages = this.#decoder.push(chunk);
@@ -86,6 +89,7 @@ export class AgentChannel {
       return;
     }
     for (const message of messages) {
+      if (isPongMessage(message)) continue;
       const fromAgent = (isFromWorker(message) && message.type !== "batch-cancelled") || isWorkerLostMessage(message);
       if (fromAgent) this.#onMessage(message as FromAgent);
       else this.#goneWith("the agent sent a message the coordinator does not understand");

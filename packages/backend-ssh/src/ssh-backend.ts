@@ -67,6 +67,7 @@ export class SshBackend implements Backend {
       );
       if (host.lost !== undefined) this.#losses.push({ host: host.label, reason: host.lost });
     }
+    this.#updateRefs();
   }
 
   runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
@@ -108,6 +109,21 @@ export class SshBackend implements Backend {
 
   /** Hands queued batches to hosts with free slots, emptiest host first. */
   #pump(): void {
+    this.#sendQueued();
+    this.#updateRefs();
+  }
+
+  /**
+   * A script that never calls close() must still exit: a host's connection
+   * holds the event loop only while it runs batches, or while batches wait
+   * for a host.
+   */
+  #updateRefs(): void {
+    const waiting = this.#queue.length > 0;
+    for (const host of this.hosts) host.setRef(waiting || (this.#assigned.get(host)?.size ?? 0) > 0);
+  }
+
+  #sendQueued(): void {
     while (this.#queue.length > 0) {
       let best: { host: Host; free: number } | undefined;
       for (const host of this.#liveHosts()) {
@@ -143,8 +159,14 @@ export class SshBackend implements Backend {
     const queued = this.#queue.indexOf(job);
     if (queued >= 0) this.#queue.splice(queued, 1);
     this.#settle(job, () => job.reject(job.hooks.signal.reason));
-    // The agent stops the batch's thread; a batch still uploading is simply never sent.
-    host?.cancel(job.wireId);
+    // The agent fires the task's signal, and ends its thread when core says
+    // stop (one grace period later); a batch still uploading is never sent.
+    if (host !== undefined) {
+      host.cancel(job.wireId);
+      const stop = () => host.cancel(job.wireId, "stop");
+      if (job.hooks.stop.aborted) stop();
+      else job.hooks.stop.addEventListener("abort", stop, { once: true });
+    }
     this.#pump();
   }
 
@@ -155,6 +177,7 @@ export class SshBackend implements Backend {
     if (job.host !== undefined) this.#assigned.get(job.host)?.delete(job.wireId);
     job.host = undefined;
     finish();
+    this.#updateRefs();
   }
 
   #onMessage(host: Host, message: FromAgent): void {

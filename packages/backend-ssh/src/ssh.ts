@@ -1,3 +1,4 @@
+import type { ResourceLimits } from "node:worker_threads";
 import { definePlan, PlanError, type Plan, type PlanSpec } from "@parazarr/core/backend";
 import { resolveOptions, type ResolvedOptions, type SshOptions } from "./options.js";
 import { startSsh } from "./start.js";
@@ -19,7 +20,7 @@ export function ssh(options: SshOptions): Plan {
     description: `ssh(${hosts}${workers})`,
     ...hostPlan(resolved),
     // `[ssh({ hosts }), threads(4)]`: each host's agent runs the inner level.
-    nest: (inner: PlanSpec, innerDescription: string) => hostPlan({ ...resolved, workersPerHost: workersPerHost(inner, innerDescription) }),
+    nest: (inner: PlanSpec, innerDescription: string) => hostPlan({ ...resolved, ...innerLevel(inner, innerDescription) }),
   });
 }
 
@@ -33,11 +34,26 @@ function hostPlan(resolved: ResolvedOptions) {
   };
 }
 
-/** The agent on each host runs worker threads: it can be threads(n), or sequential() as one thread. */
-function workersPerHost(inner: PlanSpec, innerDescription: string): number {
-  if (inner.backend === "threads" || inner.backend === "sequential") return inner.workers;
-  throw new PlanError(
-    `ssh: a host runs its tasks on worker threads, so the inner plan must be threads(n) or sequential(); got ${innerDescription}`,
-    "plan",
-  );
+/**
+ * The agent on each host runs worker threads: it can be threads(n), or
+ * sequential() as one thread. Of threads' options it honours
+ * resourceLimits (each agent thread gets them); any other option is
+ * refused by name, never dropped.
+ */
+function innerLevel(inner: PlanSpec, innerDescription: string): Pick<ResolvedOptions, "workersPerHost" | "threadResourceLimits"> {
+  if (inner.backend !== "threads" && inner.backend !== "sequential") {
+    throw new PlanError(
+      `ssh: a host runs its tasks on worker threads, so the inner plan must be threads(n) or sequential(); got ${innerDescription}`,
+      "plan",
+    );
+  }
+  const { resourceLimits, ...others } = (inner.options ?? {}) as { resourceLimits?: ResourceLimits };
+  const refused = Object.keys(others);
+  if (refused.length > 0) {
+    throw new PlanError(
+      `ssh: a host cannot honour option${refused.length > 1 ? "s" : ""} ${refused.join(", ")} of the inner plan ${innerDescription}`,
+      refused[0],
+    );
+  }
+  return { workersPerHost: inner.workers, threadResourceLimits: resourceLimits };
 }

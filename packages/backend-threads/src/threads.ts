@@ -1,9 +1,10 @@
+import { EventEmitter } from "node:events";
 import { availableParallelism } from "node:os";
-import type { ResourceLimits } from "node:worker_threads";
+import { BroadcastChannel, type ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import {
   WorkerLostError,
-  checkCount,
+  checkWorkers,
   checkProtocolVersion,
   definePlan,
   describeValue,
@@ -23,24 +24,73 @@ export interface ThreadsOptions {
 
 const WORKER_FILE = new URL("./worker.js", import.meta.url).href;
 
+type BatchResult = Extract<FromWorker, { type: "batch-result" }>;
+
+/**
+ * What piscina (5.3.2) listens on to end a running task's thread: core's
+ * `stop`, passed on. An EventEmitter, which piscina also accepts, because
+ * an AbortSignal listener costs microseconds (Node 20's EventTarget) and
+ * piscina adds one to every task it runs.
+ */
+class Stopper extends EventEmitter {
+  aborted = false;
+  stop(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit("abort");
+  }
+}
+
+// Each pool's cancel channel is its own: two plans never see each other's cancels.
+let nextPool = 1;
+
+/**
+ * Cancellation goes to the threads on a BroadcastChannel: piscina offers no
+ * way to message the thread running a given task (its abort signal ends
+ * the thread, which is the *second* step of core's policy, on `hooks.stop`).
+ * Every thread hears every cancel and acts on the batch ids it holds; batch
+ * ids are unique in this process.
+ */
 class ThreadsBackend implements Backend {
   constructor(
     readonly concurrency: number,
     private readonly pool: Piscina,
+    private readonly cancels: BroadcastChannel,
   ) {}
 
-  async runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
-    let reply: Extract<FromWorker, { type: "batch-result" }>;
-    try {
-      reply = await this.pool.run(batch, { signal: hooks.signal });
-    } catch (error) {
-      throw asWorkerLoss(error, hooks.signal);
-    }
-    for (const outcome of reply.outcomes) hooks.report(outcome, reply.worker);
+  runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
+    if (hooks.signal.aborted) return Promise.reject(hooks.signal.reason);
+    const stopper = new Stopper();
+    return new Promise<void>((resolve, reject) => {
+      const onCancel = () => {
+        this.cancels.postMessage(batch.batchId);
+        reject(hooks.signal.reason);
+        // Cancels are rare: listening for `stop` only now keeps it off every batch's path.
+        if (hooks.stop.aborted) stopper.stop();
+        else hooks.stop.addEventListener("abort", () => stopper.stop(), { once: true });
+      };
+      hooks.signal.addEventListener("abort", onCancel, { once: true });
+      (this.pool.run(batch, { signal: stopper }) as Promise<BatchResult>).then(
+        (reply) => {
+          hooks.signal.removeEventListener("abort", onCancel);
+          if (hooks.signal.aborted) return;
+          for (const outcome of reply.outcomes) hooks.report(outcome, reply.worker);
+          resolve();
+        },
+        (error: unknown) => {
+          hooks.signal.removeEventListener("abort", onCancel);
+          reject(asWorkerLoss(error, hooks.signal));
+        },
+      );
+    });
   }
 
   async close(): Promise<void> {
-    await this.pool.close({ force: true });
+    // destroy, not close: piscina's close waits up to 30 s for running
+    // tasks, on a timer that does not hold the event loop. core has already
+    // told them to stop (the plan cancels its maps first): end them now.
+    this.cancels.close();
+    await this.pool.destroy();
   }
 }
 
@@ -65,8 +115,13 @@ function asWorkerLoss(error: unknown, signal: AbortSignal): unknown {
 }
 
 async function startThreads(workers: number, options: ThreadsOptions): Promise<Backend> {
+  const cancelChannel = `parazarr-threads-cancel-${process.pid}-${nextPool++}`;
+  const cancels = new BroadcastChannel(cancelChannel);
+  // Only sends from this side: it must not keep a script alive.
+  cancels.unref();
   const pool = new Piscina({
     filename: WORKER_FILE,
+    workerData: { cancelChannel },
     minThreads: workers,
     maxThreads: workers,
     // An idle worker in Atomics.wait stalls its timers and sockets; ours keep
@@ -81,16 +136,18 @@ async function startThreads(workers: number, options: ThreadsOptions): Promise<B
     // start fails this map with its own error instead of respawning in a loop.
     ready = await pool.run(null, { name: "hello" });
   } catch (error) {
-    await pool.close({ force: true });
+    cancels.close();
+    await pool.destroy();
     throw new PlanError(`threads(${workers}): worker threads failed to start: ${(error as Error).message}`);
   }
   try {
     checkProtocolVersion(ready, `threads(${workers}) worker ${ready.info?.worker ?? "thread"}`);
   } catch (error) {
-    await pool.close({ force: true });
+    cancels.close();
+    await pool.destroy();
     throw error;
   }
-  return new ThreadsBackend(workers, pool);
+  return new ThreadsBackend(workers, pool, cancels);
 }
 
 /**
@@ -108,7 +165,7 @@ function reportPoolError(error: Error): void {
 
 /** Runs tasks on `workers` worker threads of this process (default: one per core). */
 export function threads(workers: number = availableParallelism(), options: ThreadsOptions = {}): Plan {
-  checkCount("threads(workers)", "workers", workers, 1);
+  checkWorkers("threads(workers)", "workers", workers);
   if (typeof options !== "object" || options === null) {
     throw new PlanError(`threads(workers, options): options must be an object, got ${describeValue(options)}`, "options", options);
   }
@@ -116,6 +173,6 @@ export function threads(workers: number = availableParallelism(), options: Threa
     description: `threads(${workers})`,
     capabilities: { inProcess: false, survivesCrash: true, preemptsRunning: true, sharedMemory: true, remote: false },
     start: () => startThreads(workers, options),
-    spec: { backend: "threads", workers },
+    spec: { backend: "threads", workers, options: { ...options } },
   });
 }

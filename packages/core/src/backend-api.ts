@@ -12,7 +12,7 @@ export {
   type PlanDefinition,
   type PlanSpec,
 } from "./backend.js";
-export { checkCount, checkOneOf, describeValue } from "./plan/options.js";
+export { checkCount, checkOneOf, checkWorkers, describeValue } from "./plan/options.js";
 export { PlanError, ProtocolVersionError, isProtocolVersionError } from "./errors.js";
 export { checkProtocolVersion } from "./protocol-version.js";
 export { fromWireError } from "./worker/wire-error.js";

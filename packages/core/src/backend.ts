@@ -37,9 +37,20 @@ export interface Capabilities {
   readonly sharedFilesystem?: readonly string[];
 }
 
+/**
+ * Cancellation, one policy for every plan (core decides, a backend carries
+ * it out): when the scheduler gives up on a batch, `signal` fires and the
+ * backend passes that on to the running task's `ctx.signal` (and drops the
+ * batch if it has not started). One grace period later (the map's
+ * `cancelGraceMs`) `stop` fires: a task still running is stopped by force
+ * (its thread ended, its process killed). `stop` after the batch is over
+ * is ignored.
+ */
 export interface BatchHooks {
-  /** Aborted when the scheduler cancels this batch (map cancelled, fail-fast). */
+  /** Aborted when the scheduler cancels this batch (map cancelled, fail-fast, plan closed). */
   readonly signal: AbortSignal;
+  /** Aborted one grace period after `signal`: stop what still runs by force. */
+  readonly stop: AbortSignal;
   /** Report one item's outcome; every item is reported at most once. */
   report(outcome: ItemOutcome, worker: string): void;
   /** The task itself, for in-process backends; others resolve `batch.task` in the worker. */
@@ -72,6 +83,12 @@ export interface PlanSpec {
   readonly backend: string;
   /** Workers at this level. */
   readonly workers: number;
+  /**
+   * Every other option the plan was made with, as plain data: the level
+   * that recreates it honours each one, or refuses the plan naming those
+   * it cannot (an option is never dropped silently).
+   */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 export interface PlanDefinition {

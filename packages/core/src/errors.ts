@@ -143,6 +143,19 @@ export class AbortError extends ParazarrError {
 }
 
 /**
+ * The plan a map ran on was closed (by `close()`, or by `setPlan` replacing
+ * it) before the map finished: its running tasks were told to stop through
+ * their signal, and nothing more of it runs.
+ */
+export class PlanClosedError extends ParazarrError {
+  readonly _tag = "PlanClosedError" as const;
+  constructor(readonly plan: string) {
+    super(`plan ${plan} was closed while this map was running; its unfinished tasks were stopped`);
+    this.name = "PlanClosedError";
+  }
+}
+
+/**
  * Throw (or wrap) this inside a task to say the failure may go away on its
  * own (a dropped connection, a throttled request): `retries` applies to it.
  */
@@ -179,6 +192,7 @@ export const isWorkerCrashedError = (e: unknown): e is WorkerCrashedError =>
   hasTag(e, "WorkerCrashedError");
 export const isAbortError = (e: unknown): e is AbortError => hasTag(e, "AbortError");
 export const isPlanError = (e: unknown): e is PlanError => hasTag(e, "PlanError");
+export const isPlanClosedError = (e: unknown): e is PlanClosedError => hasTag(e, "PlanClosedError");
 export const isTaskDefinitionError = (e: unknown): e is TaskDefinitionError =>
   hasTag(e, "TaskDefinitionError");
 export const isCloneError = (e: unknown): e is CloneError => hasTag(e, "CloneError");

@@ -54,7 +54,14 @@ export type ToWorker =
       /** Set-up modules (see `everywhere`) the worker imports, once each, before it runs the task. */
       readonly setup?: readonly string[] | undefined;
     }
+  /** core's cancel, step one: the batch's running task sees `ctx.signal` fire; a queued batch is dropped. */
   | { readonly type: "cancel"; readonly batchId: number }
+  /**
+   * Step two, one grace period later: the batch, if it still runs, is ended
+   * by force. Only a worker's parent can do that (an SSH agent ends the
+   * thread); a worker loop that gets it can only repeat the cancel.
+   */
+  | { readonly type: "stop"; readonly batchId: number }
   | { readonly type: "shutdown" };
 
 export type BatchMessage = Extract<ToWorker, { type: "batch" }>;
@@ -113,6 +120,7 @@ export const isToWorker = isMatching(
       setup: P.optional(P.array(P.string)),
     },
     { type: "cancel" as const, batchId: P.number },
+    { type: "stop" as const, batchId: P.number },
     { type: "shutdown" as const },
   ),
 );

@@ -8,11 +8,11 @@
 import { availableParallelism } from "node:os";
 import { match } from "ts-pattern";
 import { PROTOCOL_VERSION, isToWorker, toWireError, unsendableResult } from "@parazarr/core/worker";
-import { decodeAgentConfig, type FromAgent } from "../agent-protocol.js";
+import { decodeAgentConfig, isPingMessage, type FromAgent, type PongMessage } from "../agent-protocol.js";
 import { FrameDecoder, encodeFrame } from "../frames.js";
 import { WorkerPool } from "./worker-pool.js";
 
-function write(message: FromAgent): void {
+function write(message: FromAgent | PongMessage): void {
   let frame: Buffer[];
   try {
     frame = encodeFrame(message);
@@ -29,7 +29,7 @@ function write(message: FromAgent): void {
 export async function runAgent(entry: URL): Promise<void> {
   const config = decodeAgentConfig(process.argv[2]);
   const cores = availableParallelism();
-  const pool = new WorkerPool(entry, write);
+  const pool = new WorkerPool(entry, write, config.resourceLimits);
   const exit = (code: number) => {
     void pool.stop().finally(() => process.exit(code));
   };
@@ -49,6 +49,10 @@ export async function runAgent(entry: URL): Promise<void> {
       return;
     }
     for (const message of messages) {
+      if (isPingMessage(message)) {
+        write({ type: "pong" });
+        continue;
+      }
       if (!isToWorker(message)) {
         write({ type: "fatal", error: { name: "ProtocolError", message: "agent: unexpected message from the coordinator", fields: {} } });
         exit(1);
@@ -57,6 +61,7 @@ export async function runAgent(entry: URL): Promise<void> {
       match(message)
         .with({ type: "batch" }, (batch) => pool.submit(batch))
         .with({ type: "cancel" }, ({ batchId }) => pool.cancel(batchId))
+        .with({ type: "stop" }, ({ batchId }) => pool.end(batchId))
         .with({ type: "shutdown" }, () => exit(0))
         .exhaustive();
     }

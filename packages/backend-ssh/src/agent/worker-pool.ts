@@ -4,19 +4,11 @@
  * to have died under exactly one batch, and a free thread pulls the next
  * batch at once instead of waiting for the coordinator.
  */
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { match } from "ts-pattern";
 import { collectTransferables, type BatchMessage, type FromWorker } from "@parazarr/core/worker";
 import type { FromAgent } from "../agent-protocol.js";
 import type { WorkerThreadData } from "./worker-thread.js";
-
-/** How long a cancelled task may take to notice its signal before its thread is ended. */
-const CANCEL_GRACE_MS = 2_000;
-
-interface Cancelling {
-  /** Ends the thread if the cancelled batch is not over within the grace period. */
-  readonly timer: NodeJS.Timeout;
-}
 
 interface Slot {
   readonly name: string;
@@ -24,7 +16,7 @@ interface Slot {
   ready: boolean;
   running: BatchMessage | undefined;
   /** Set while the running batch is being cancelled: its answer is dropped, its exit is no loss. */
-  cancelling: Cancelling | undefined;
+  cancelling: boolean;
   lastError: string | undefined;
 }
 
@@ -39,13 +31,14 @@ export class WorkerPool {
   constructor(
     private readonly entry: URL,
     private readonly send: (message: FromAgent) => void,
+    private readonly resourceLimits: ResourceLimits | undefined = undefined,
   ) {}
 
   /** Starts `count` threads; resolves when each said `ready`, rejects if one dies first. */
   start(count: number, host: string): Promise<void> {
     const started = new Promise<void>((resolve, reject) => (this.#startup = { resolve, reject }));
     for (let i = 1; i <= count; i++) {
-      const slot: Slot = { name: `${host} worker ${i}`, worker: undefined as never, ready: false, running: undefined, cancelling: undefined, lastError: undefined };
+      const slot: Slot = { name: `${host} worker ${i}`, worker: undefined as never, ready: false, running: undefined, cancelling: false, lastError: undefined };
       this.#slots.push(slot);
       this.#spawn(slot);
     }
@@ -62,23 +55,30 @@ export class WorkerPool {
    * message (its task's signal fires); the thread answers `batch-cancelled`
    * when it is free again (or the batch's own result, if it finished first),
    * and it stays warm (loaded modules, open store connections).
-   * A task that ignores its signal past the grace period has its thread
-   * ended, and a fresh thread takes its place.
    */
   cancel(batchId: number): void {
     const queued = this.#queue.findIndex((b) => b.batchId === batchId);
     if (queued >= 0) this.#queue.splice(queued, 1);
     const slot = this.#slots.find((s) => s.running?.batchId === batchId);
-    if (slot === undefined || slot.running === undefined || slot.cancelling !== undefined) return;
-    const timer = setTimeout(() => void slot.worker.terminate(), CANCEL_GRACE_MS);
-    slot.cancelling = { timer };
+    if (slot === undefined || slot.running === undefined || slot.cancelling) return;
+    slot.cancelling = true;
     slot.worker.postMessage({ type: "cancel", batchId });
+  }
+
+  /**
+   * core's `stop`, one grace period after the cancel: a task that ignored
+   * its signal has its thread ended, and a fresh thread takes its place.
+   * A batch that is over by now is left alone.
+   */
+  end(batchId: number): void {
+    this.cancel(batchId);
+    const slot = this.#slots.find((s) => s.running?.batchId === batchId);
+    if (slot !== undefined) void slot.worker.terminate();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#queue.length = 0;
-    for (const slot of this.#slots) clearTimeout(slot.cancelling?.timer);
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 
@@ -86,11 +86,11 @@ export class WorkerPool {
     const data: WorkerThreadData = { name: slot.name };
     // stdout: true keeps a task's console.log off the agent's stdout, which
     // carries frames only; it goes to stderr, which the coordinator shows.
-    const worker = new Worker(this.entry, { workerData: data, stdout: true });
+    const worker = new Worker(this.entry, { workerData: data, stdout: true, ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}) });
     worker.stdout.pipe(process.stderr);
     slot.worker = worker;
     slot.ready = false;
-    slot.cancelling = undefined;
+    slot.cancelling = false;
     slot.lastError = undefined;
     worker.on("message", (message: FromWorker) => this.#onMessage(slot, message));
     worker.on("error", (error) => (slot.lastError = `${error.name}: ${error.message}`));
@@ -111,7 +111,7 @@ export class WorkerPool {
       })
       .with({ type: "batch-result" }, (result) => {
         // A cancelled batch that finished before it saw the cancel: nobody waits for its result.
-        if (slot.cancelling === undefined) this.send(result);
+        if (!slot.cancelling) this.send(result);
         this.#batchOver(slot, result.batchId);
       })
       .with({ type: "batch-cancelled" }, ({ batchId }) => this.#batchOver(slot, batchId))
@@ -122,8 +122,7 @@ export class WorkerPool {
   /** The thread is free again: the batch it ran has ended, one way or the other. */
   #batchOver(slot: Slot, batchId: number): void {
     if (slot.running?.batchId === batchId) {
-      clearTimeout(slot.cancelling?.timer);
-      slot.cancelling = undefined;
+      slot.cancelling = false;
       slot.running = undefined;
     }
     this.#pump();
@@ -131,8 +130,7 @@ export class WorkerPool {
 
   #onExit(slot: Slot, code: number): void {
     const running = slot.running;
-    const cancelled = slot.cancelling !== undefined;
-    clearTimeout(slot.cancelling?.timer);
+    const cancelled = slot.cancelling;
     slot.running = undefined;
     if (this.#stopping) return;
     if (!slot.ready) {

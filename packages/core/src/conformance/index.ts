@@ -14,6 +14,7 @@ import type { Capabilities } from "../backend.js";
 import { setPlan } from "../plan/current.js";
 import type { Plan } from "../plan/plan.js";
 import { sequential } from "../plan/sequential.js";
+import { cancelCases } from "./cancel-cases.js";
 import { failureCases } from "./failure-cases.js";
 import { lifecycleCases } from "./lifecycle-cases.js";
 import { mapCases } from "./map-cases.js";
@@ -49,6 +50,7 @@ export function describeBackend(name: string, makePlan: () => Plan, capabilities
     failureCases(context);
     lifecycleCases(context);
     taskCases(context);
+    cancelCases(context);
     describeZarrCases(makePlan, context.capabilities);
   });
 }

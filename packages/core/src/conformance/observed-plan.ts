@@ -33,8 +33,7 @@ export function observed(inner: Plan): ObservedPlan {
     },
     runBatch(batch: BatchMessage, hooks: BatchHooks) {
       return backend.runBatch(batch, {
-        signal: hooks.signal,
-        localTask: hooks.localTask,
+        ...hooks,
         report(outcome, worker) {
           runs.push({ task: batch.task.name, worker });
           hooks.report(outcome, worker);

@@ -156,3 +156,31 @@ export const setupImports = task(
 /** Gives away a module-level buffer it keeps: the second call returns it detached. */
 const keptButGiven = new Float64Array([5, 6, 7]);
 export const givesAwayKeptBuffer = task(import.meta.url, "givesAwayKeptBuffer", () => transfer({ kept: keptButGiven }));
+
+export interface CancelProbe {
+  /** Written when the task starts: the test knows it is running. */
+  readonly startedFile: string;
+  /** markOnAbort: written when its signal fires. ignoresSignal: written when it finishes. */
+  readonly markFile: string;
+  readonly ms: number;
+}
+
+/** Leaves `startedFile`, sleeps on its signal, and leaves `markFile` when the signal fires. */
+export const markOnAbort = task(import.meta.url, "markOnAbort", async (input: CancelProbe, ctx) => {
+  await writeFile(input.startedFile, "started");
+  try {
+    await sleepMs(input.ms, undefined, { signal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal.aborted) await writeFile(input.markFile, "aborted");
+    throw error;
+  }
+  return input.ms;
+});
+
+/** Never looks at its signal: leaves `startedFile`, sleeps, then leaves `markFile`. */
+export const ignoresSignal = task(import.meta.url, "ignoresSignal", async (input: CancelProbe) => {
+  await writeFile(input.startedFile, "started");
+  await sleepMs(input.ms);
+  await writeFile(input.markFile, "finished");
+  return input.ms;
+});

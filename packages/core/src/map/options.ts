@@ -23,6 +23,13 @@ export interface MapOptions {
   batchSize?: number | "auto";
   /** "fail-fast" (default) rejects on the first failure; "collect" runs everything and reports failures. */
   errors?: "fail-fast" | "collect";
+  /**
+   * When the map is cancelled (its signal, a fail-fast failure, the plan
+   * closing), each running task's `ctx.signal` fires first; a task still
+   * running this many ms later is stopped by force (its thread ended, its
+   * process killed), on every plan that can. Default 1000.
+   */
+  cancelGraceMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -32,9 +39,13 @@ export interface ResolvedOptions {
   readonly retryDelayMs: number;
   readonly batchSize: number | "auto";
   readonly errors: "fail-fast" | "collect";
+  readonly cancelGraceMs: number;
 }
 
-const KNOWN = new Set(["signal", "onProgress", "retries", "retryDelayMs", "batchSize", "errors"]);
+/** One grace period for every plan; see MapOptions.cancelGraceMs. */
+export const DEFAULT_CANCEL_GRACE_MS = 1_000;
+
+const KNOWN = new Set(["signal", "onProgress", "retries", "retryDelayMs", "batchSize", "errors", "cancelGraceMs"]);
 
 /** Checks map options once, where they are given, before anything runs. */
 export function resolveOptions(where: string, options: MapOptions = {}): ResolvedOptions {
@@ -58,5 +69,6 @@ export function resolveOptions(where: string, options: MapOptions = {}): Resolve
     retryDelayMs: checkCount(where, "retryDelayMs", options.retryDelayMs ?? 200, 0),
     batchSize: batchSize === "auto" ? "auto" : checkCount(where, "batchSize", batchSize, 1),
     errors: checkOneOf(where, "errors", options.errors ?? "fail-fast", ["fail-fast", "collect"] as const),
+    cancelGraceMs: checkCount(where, "cancelGraceMs", options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS, 0),
   };
 }

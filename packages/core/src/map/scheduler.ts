@@ -26,6 +26,8 @@ export interface EventSink<R> {
 
 interface InFlightBatch {
   readonly controller: AbortController;
+  /** Aborted one grace period after `controller` (see BatchHooks.stop). */
+  readonly stop: AbortController;
   readonly pending: Map<number, WorkItem>;
 }
 
@@ -74,6 +76,8 @@ export class Scheduler<R> {
   async run(): Promise<void> {
     const signal = this.options.signal;
     const onAbort = () => this.cancel(new AbortError("map was aborted", { cause: signal?.reason }));
+    // Throws PlanClosedError when the plan was closed while this map started.
+    const detach = this.plan.attach(this.backend, this);
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -85,6 +89,7 @@ export class Scheduler<R> {
         await this.#wake.wait();
       }
     } finally {
+      detach();
       signal?.removeEventListener("abort", onAbort);
       this.#stopEverything();
       // Let a generator given as input run its own `finally` blocks.
@@ -160,8 +165,9 @@ export class Scheduler<R> {
   #dispatch(items: WorkItem[]): void {
     const batchId = nextBatchId++;
     const controller = new AbortController();
+    const stop = new AbortController();
     const pending = new Map(items.map((item) => [item.index, item]));
-    this.#inFlight.set(batchId, { controller, pending });
+    this.#inFlight.set(batchId, { controller, stop, pending });
     const started = performance.now();
     let workMs = 0;
     let lastWorker = "a worker";
@@ -178,7 +184,7 @@ export class Scheduler<R> {
     const message = { type: "batch" as const, batchId, task, items, ...(setup.length > 0 ? { setup } : {}) };
     let running: Promise<void>;
     try {
-      running = this.backend.runBatch(message, { signal: controller.signal, report, localTask: this.task });
+      running = this.backend.runBatch(message, { signal: controller.signal, stop: stop.signal, report, localTask: this.task });
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -291,6 +297,22 @@ export class Scheduler<R> {
     this.#retryTimers.clear();
     this.#retryReady.length = 0;
     this.#isolate.length = 0;
-    for (const batch of this.#inFlight.values()) batch.controller.abort(this.#fatal?.error);
+    for (const batch of this.#inFlight.values()) this.#cancelBatch(batch, this.#fatal?.error);
+  }
+
+  /**
+   * The cancellation policy, once for every plan: the batch's signal fires
+   * now (the backend passes it on to the task's ctx.signal), its `stop`
+   * one grace period later (the backend ends what still runs). The timer
+   * does not hold the event loop: a script that is otherwise done exits,
+   * and its workers with it. (Scheduled here rather than from an abort
+   * listener: a listener per batch costs microseconds on every batch.)
+   */
+  #cancelBatch({ controller, stop }: InFlightBatch, reason: unknown): void {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    const graceMs = this.options.cancelGraceMs;
+    if (graceMs === 0) stop.abort(reason);
+    else setTimeout(() => stop.abort(reason), graceMs).unref();
   }
 }

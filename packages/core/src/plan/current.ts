@@ -30,16 +30,19 @@ function checkPlan(plan: unknown, where: string): Plan {
 
 /**
  * Sets the process-wide plan, for user code. The plan it replaces is closed
- * (its workers stop). Libraries should use `withPlan` instead.
+ * (its workers stop; maps still running on it reject with PlanClosedError).
+ * Libraries should use `withPlan` instead.
+ *
+ * A bad plan throws here, synchronously: the usual un-awaited
+ * `setPlan(threads(8))` must not turn it into an unhandled rejection. The
+ * returned promise (the old plan closing) never rejects.
  */
-export async function setPlan(planOrStack: PlanOrStack): Promise<void> {
+export function setPlan(planOrStack: PlanOrStack): Promise<void> {
   const plan = checkPlan(planOrStack, "setPlan");
   const previous = processPlan;
   processPlan = plan;
-  if (previous === undefined || previous === plan) return;
-  // Usually not awaited (`setPlan(threads(8))` at the top of a script): a
-  // failure to stop old workers must not become an unhandled rejection.
-  await previous.close().catch((error: unknown) => {
+  if (previous === undefined || previous === plan) return Promise.resolve();
+  return previous.close().catch((error: unknown) => {
     process.emitWarning(redactText(`parazarr: closing the previous plan ${String(previous)} failed: ${String(error)}`));
   });
 }

@@ -1,5 +1,5 @@
 import type { Backend, Capabilities, PlanDefinition, PlanSpec } from "../backend.js";
-import { PlanError } from "../errors.js";
+import { PlanClosedError, PlanError } from "../errors.js";
 
 const PLAN = Symbol.for("parazarr.plan");
 
@@ -16,17 +16,36 @@ export interface Plan {
   acquire(): Promise<Backend>;
   /** How many tasks run at once; starts the workers. */
   concurrency(): Promise<number>;
-  /** Stops the workers. Idempotent; a closed plan starts again if used again. */
+  /**
+   * Stops the workers. Maps still running on it reject with PlanClosedError
+   * (their running tasks' signals fire first). Idempotent; a closed plan
+   * starts again if used again.
+   */
   close(): Promise<void>;
+  /**
+   * For core's scheduler: registers a map running on `backend` (from
+   * `acquire`), so that `close()` can stop it. Throws PlanClosedError when
+   * the plan was closed since it handed out `backend`. Returns the detach.
+   */
+  attach(backend: Backend, run: RunningMap): () => void;
   /** The plan as data, when it can run as the inner level of a stack. */
   readonly spec: PlanSpec | undefined;
   /** This plan running `inner` on each of its machines: `[ssh({ hosts }), threads(4)]`. */
   nest(inner: Plan): Plan;
 }
 
+/** What `close()` needs of a running map. */
+export interface RunningMap {
+  cancel(error: unknown): void;
+}
+
 class DefinedPlan implements Plan {
   readonly [PLAN] = true as const;
   #starting: Promise<Backend> | undefined;
+  #current: Backend | undefined;
+  // Every backend this plan started: one of them that is not #current was closed.
+  readonly #started = new WeakSet<Backend>();
+  readonly #runs = new Set<RunningMap>();
 
   constructor(private readonly definition: PlanDefinition) {}
 
@@ -55,7 +74,11 @@ class DefinedPlan implements Plan {
 
   acquire(): Promise<Backend> {
     if (this.#starting === undefined) {
-      const starting = this.definition.start();
+      const starting = this.definition.start().then((backend) => {
+        this.#started.add(backend);
+        if (this.#starting === starting) this.#current = backend;
+        return backend;
+      });
       // A failed start is not cached and not retried here: the map that
       // asked fails with the start-up error, and only a later call tries again.
       starting.catch(() => {
@@ -70,9 +93,24 @@ class DefinedPlan implements Plan {
     return (await this.acquire()).concurrency;
   }
 
+  attach(backend: Backend, run: RunningMap): () => void {
+    // A backend from elsewhere (core's inline runner) is not this plan's to stop.
+    if (!this.#started.has(backend)) return () => {};
+    if (backend !== this.#current) throw new PlanClosedError(String(this));
+    this.#runs.add(run);
+    return () => this.#runs.delete(run);
+  }
+
   async close(): Promise<void> {
     const starting = this.#starting;
     this.#starting = undefined;
+    this.#current = undefined;
+    // Maps first: their batches are cancelled (tasks' signals fire) and they
+    // reject with PlanClosedError, instead of waiting on workers that are
+    // about to go, or being reported as crashes when those workers stop.
+    const closed = new PlanClosedError(String(this));
+    for (const run of this.#runs) run.cancel(closed);
+    this.#runs.clear();
     if (starting === undefined) return;
     const backend = await starting.catch(() => undefined);
     await backend?.close();

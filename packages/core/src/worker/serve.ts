@@ -88,6 +88,9 @@ export function serveWorker(port: WorkerPort, { info, onShutdown }: ServeOptions
         // Running: it answers when it stops. Unknown: its result already went out.
         controllers.get(batchId)?.abort();
       })
+      // Ending a task that ignores its signal is the parent's job (it ends
+      // this thread or process); from in here, all there is is the signal.
+      .with({ type: "stop" }, ({ batchId }) => controllers.get(batchId)?.abort())
       .with({ type: "shutdown" }, () => {
         for (const controller of controllers.values()) controller.abort();
         queue.length = 0;

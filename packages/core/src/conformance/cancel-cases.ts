@@ -1,0 +1,144 @@
+/**
+ * One cancellation policy on every plan: a cancelled task's `ctx.signal`
+ * fires first; a task that ignores it is stopped one `cancelGraceMs`
+ * later (where the plan can stop a running task at all); closing a plan
+ * rejects the maps still running on it with PlanClosedError and leaves
+ * nothing of them running.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isAbortError, isPlanClosedError, isWorkerCrashedError } from "../errors.js";
+import { map } from "../map/map.js";
+import { setPlan, withPlan } from "../plan/current.js";
+import { ignoresSignal, markOnAbort, square, type CancelProbe } from "./tasks.js";
+import type { SuiteContext } from "./index.js";
+
+/** Polls for a file, bounded: workers start slowly on a loaded machine. */
+async function appears(path: string, withinMs: number): Promise<boolean> {
+  const deadline = performance.now() + withinMs;
+  while (performance.now() < deadline) {
+    if (existsSync(path)) return true;
+    await sleep(25);
+  }
+  return existsSync(path);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected the call to reject, it resolved");
+    },
+    (error: unknown) => error,
+  );
+}
+
+const STARTS_WITHIN_MS = 30_000;
+
+export function cancelCases(suite: SuiteContext): void {
+  describe("cancellation policy", () => {
+    let dir = "";
+    let probe: (ms: number) => CancelProbe;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), "parazarr-cancel-policy-"));
+      probe = (ms) => ({ startedFile: join(dir, "started"), markFile: join(dir, "mark"), ms });
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("fires the running task's signal when its map is cancelled", async () => {
+      const input = probe(60_000);
+      const controller = new AbortController();
+      const running = rejection(map(markOnAbort, [input], { signal: controller.signal }));
+      expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+      controller.abort(new Error("stop"));
+      expect(isAbortError(await running)).toBe(true);
+      // The task saw its signal and said so: it was not simply killed.
+      expect(await appears(input.markFile, 10_000)).toBe(true);
+    });
+
+    it.skipIf(!suite.capabilities.preemptsRunning)(
+      "stops a task that ignores its signal once cancelGraceMs has passed, and stays usable",
+      async () => {
+        const input = probe(2_000);
+        const controller = new AbortController();
+        const running = rejection(map(ignoresSignal, [input], { signal: controller.signal, cancelGraceMs: 100 }));
+        expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+        controller.abort();
+        expect(isAbortError(await running)).toBe(true);
+        // Well past the task's own end: had it not been stopped, the mark would be there.
+        await sleep(input.ms + 1_500);
+        expect(existsSync(input.markFile)).toBe(false);
+        expect(await map(square, [1, 2, 3])).toEqual([1, 4, 9]);
+      },
+    );
+
+    it.skipIf(!suite.capabilities.preemptsRunning)("lets a task that ignores its signal finish within a longer cancelGraceMs", async () => {
+      const input = probe(500);
+      const controller = new AbortController();
+      const running = rejection(map(ignoresSignal, [input], { signal: controller.signal, cancelGraceMs: 30_000 }));
+      expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+      controller.abort();
+      expect(isAbortError(await running)).toBe(true);
+      expect(await appears(input.markFile, 15_000)).toBe(true);
+      expect(await map(square, [4])).toEqual([16]);
+    });
+  });
+
+  describe("closing a plan while a map runs on it", () => {
+    let dir = "";
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), "parazarr-close-running-"));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+    const probe = (ms: number): CancelProbe => ({ startedFile: join(dir, "started"), markFile: join(dir, "mark"), ms });
+
+    it("rejects the map with PlanClosedError, and close() ends promptly", async () => {
+      const plan = suite.makePlan();
+      const input = probe(60_000);
+      // Its rejection is heard from the start: it comes while close() is awaited.
+      const running = rejection(withPlan(plan, () => map(markOnAbort, [input])));
+      expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+      const started = performance.now();
+      await plan.close();
+      // piscina's close waited 30 s for the running task.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      const error = await running;
+      expect(isPlanClosedError(error)).toBe(true);
+      expect(isWorkerCrashedError(error)).toBe(false);
+      expect((error as Error).message).toContain(String(plan));
+    });
+
+    it.skipIf(!suite.capabilities.preemptsRunning)("leaves nothing of the map running, even a task that ignores its signal", async () => {
+      const plan = suite.makePlan();
+      const input = probe(2_000);
+      const running = rejection(withPlan(plan, () => map(ignoresSignal, [input, probe(2_000)])));
+      expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+      await plan.close();
+      expect(isPlanClosedError(await running)).toBe(true);
+      await sleep(input.ms + 1_500);
+      expect(existsSync(input.markFile)).toBe(false);
+    });
+
+    it("rejects the map with PlanClosedError when setPlan replaces its plan, un-awaited", async () => {
+      const replaced = suite.makePlan();
+      await setPlan(replaced);
+      const input = probe(60_000);
+      const running = rejection(map(markOnAbort, [input]));
+      try {
+        expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+        void setPlan(suite.plan());
+        expect(isPlanClosedError(await running)).toBe(true);
+      } finally {
+        await setPlan(suite.plan());
+        await replaced.close();
+      }
+    });
+  });
+}
