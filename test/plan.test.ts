@@ -20,6 +20,26 @@ function thrown(fn: () => unknown): Error {
 }
 
 describe("plans", () => {
+
+  it("close() while an earlier close() is still stopping the workers waits for it (void setPlan(b), then await a.close())", async () => {
+    let stoppedAt: number | undefined;
+    const plan = definePlan({
+      description: "slow-to-close()",
+      capabilities: sequential().capabilities,
+      start: async (): Promise<Backend> => ({
+        concurrency: 1,
+        runBatch: async () => {},
+        close: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          stoppedAt = performance.now();
+        },
+      }),
+    });
+    await plan.acquire();
+    void plan.close();
+    await plan.close();
+    expect(stoppedAt).toBeDefined();
+  });
   it("default to sequential()", async () => {
     expect(String(getPlan())).toBe("sequential()");
     expect(await map(square, [3])).toEqual([9]);

@@ -46,6 +46,8 @@ class DefinedPlan implements Plan {
   // Every backend this plan started: one of them that is not #current was closed.
   readonly #started = new WeakSet<Backend>();
   readonly #runs = new Set<RunningMap>();
+  // Backends still closing: every close() waits for all of them.
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(private readonly definition: PlanDefinition) {}
 
@@ -111,9 +113,15 @@ class DefinedPlan implements Plan {
     const closed = new PlanClosedError(String(this));
     for (const run of this.#runs) run.cancel(closed);
     this.#runs.clear();
-    if (starting === undefined) return;
-    const backend = await starting.catch(() => undefined);
-    await backend?.close();
+    if (starting !== undefined) {
+      const closing = starting.catch(() => undefined).then((backend) => backend?.close());
+      this.#closing.add(closing);
+      void closing.finally(() => this.#closing.delete(closing)).catch(() => {});
+    }
+    // A close() made while an earlier one is still stopping workers waits for
+    // it too: `void setPlan(b)` closes plan a, and `await a.close()` right
+    // after must not resolve while a's workers still run.
+    await Promise.all([...this.#closing]);
   }
 }
 
