@@ -115,13 +115,12 @@ export class ProcessPool implements Backend {
       match(state)
         .with({ kind: "starting" }, ({ worker }) => stopping.push(worker.shutdown(0)))
         .with({ kind: "idle" }, ({ worker }) => stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS)))
+        // A running batch is over only once its worker is gone (see #cancel).
         .with({ kind: "busy" }, ({ worker, job }) => {
-          job.reject(closed);
-          stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS));
+          stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS).then(() => job.reject(closed)));
         })
         .with({ kind: "draining" }, ({ worker, release }) => {
-          release();
-          stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS));
+          stopping.push(worker.shutdown(SHUTDOWN_GRACE_MS).then(release));
         })
         .with({ kind: "failed" }, { kind: "closed" }, () => {})
         .exhaustive();
@@ -265,12 +264,19 @@ export class ProcessPool implements Backend {
     const slot = this.#slots.find((s) => s.state.kind === "busy" && s.state.job === job);
     if (slot === undefined || slot.state.kind !== "busy") return;
     const { worker } = slot.state;
-    job.reject(job.hooks.signal.reason);
     const { batchId } = job.batch;
     const { stop } = job.hooks;
     const onStop = () => this.#preempt(slot, worker);
     stop.addEventListener("abort", onStop, { once: true });
-    slot.state = { kind: "draining", worker, batchId, release: () => stop.removeEventListener("abort", onStop) };
+    // The batch is rejected only once it is really over (it answered the
+    // cancel, finished, or its worker is gone), not when the cancel is sent:
+    // a write's chunks pass to the next write only when no task of it can
+    // still store one (core's Scheduler.settled()).
+    const release = () => {
+      stop.removeEventListener("abort", onStop);
+      job.reject(job.hooks.signal.reason);
+    };
+    slot.state = { kind: "draining", worker, batchId, release };
     worker.send({ type: "cancel", batchId });
     this.#updateRefs();
     if (stop.aborted) onStop();
@@ -278,9 +284,13 @@ export class ProcessPool implements Backend {
 
   #preempt(slot: Slot, worker: WorkerProcess): void {
     if (slot.state.kind !== "draining" || slot.state.worker !== worker) return;
+    const { release } = slot.state;
     this.#retiring.add(worker);
     worker.kill();
-    void worker.exited.then(() => this.#retiring.delete(worker));
+    void worker.exited.then(() => {
+      this.#retiring.delete(worker);
+      release();
+    });
     this.#spawn(slot);
     this.#pump();
   }

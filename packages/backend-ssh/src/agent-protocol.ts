@@ -31,8 +31,13 @@ export interface PongMessage {
   readonly type: "pong";
 }
 
-/** `batch-cancelled` stays inside the agent: it frees a worker thread, the coordinator has given up on the batch. */
-export type FromAgent = Exclude<FromWorker, { type: "batch-cancelled" }> | WorkerLostMessage;
+/**
+ * `batch-cancelled` goes up too: the coordinator counts a cancelled batch
+ * as over only when the agent says its thread is done with it (answered the
+ * cancel, finished, or was ended), so no task of a cancelled write still
+ * runs when the write's chunks pass to the next one.
+ */
+export type FromAgent = FromWorker | WorkerLostMessage;
 
 export const isPingMessage = isMatching({ type: "ping" as const });
 export const isPongMessage = isMatching({ type: "pong" as const });

@@ -93,16 +93,17 @@ export class Host {
    * the batch under the coordinator's own id, naming each module by its
    * path on this host.
    * `stillWanted` is asked after the upload: the batch may have been
-   * cancelled (or moved away) meanwhile.
+   * cancelled (or moved away) meanwhile. Resolves to whether it was sent.
    */
-  async send(wireId: number, batch: BatchMessage, stillWanted: () => boolean): Promise<void> {
+  async send(wireId: number, batch: BatchMessage, stillWanted: () => boolean): Promise<boolean> {
     const [moduleUrl, setup] = await Promise.all([
       this.#remoteModuleUrl(batch.task.moduleUrl),
       Promise.all((batch.setup ?? []).map((url) => this.#remoteModuleUrl(url))),
     ]);
-    if (!stillWanted() || this.#lost !== undefined) return;
+    if (!stillWanted() || this.#lost !== undefined) return false;
     const shipped = { ...batch, batchId: wireId, task: { moduleUrl, name: batch.task.name } };
     this.agent.send(setup.length > 0 ? { ...shipped, setup } : shipped);
+    return true;
   }
 
   /** core's cancel (`"cancel"`: the task's signal fires) or stop (`"stop"`: its thread is ended). */

@@ -90,7 +90,7 @@ export class AgentChannel {
     }
     for (const message of messages) {
       if (isPongMessage(message)) continue;
-      const fromAgent = (isFromWorker(message) && message.type !== "batch-cancelled") || isWorkerLostMessage(message);
+      const fromAgent = isFromWorker(message) || isWorkerLostMessage(message);
       if (fromAgent) this.#onMessage(message as FromAgent);
       else this.#goneWith("the agent sent a message the coordinator does not understand");
     }

@@ -42,6 +42,8 @@ interface Job {
   /** Hosts lost while this batch ran on them. */
   readonly lostOn: string[];
   settled: boolean;
+  /** Cancelled while on a host: settled (rejected) once the agent says the batch is over. */
+  cancelled: boolean;
 }
 
 export class SshBackend implements Backend {
@@ -86,6 +88,7 @@ export class SshBackend implements Backend {
         host: undefined,
         lostOn: [],
         settled: false,
+        cancelled: false,
       };
       hooks.signal.addEventListener("abort", onAbort, { once: true });
       this.#queue.push(job);
@@ -96,11 +99,11 @@ export class SshBackend implements Backend {
   async close(): Promise<void> {
     this.#closed = true;
     const closing = new Error("the ssh plan was closed");
-    for (const job of [...this.#queue, ...[...this.#assigned.values()].flatMap((jobs) => [...jobs.values()])]) {
-      this.#settle(job, () => job.reject(closing));
-    }
-    this.#queue.length = 0;
+    for (const job of this.#queue.splice(0)) this.#settle(job, () => job.reject(closing));
+    const running = [...this.#assigned.values()].flatMap((jobs) => [...jobs.values()]);
+    // Batches on a host are over once its agent is gone.
     await Promise.all(this.hosts.map((host) => host.close()));
+    for (const job of running) this.#settle(job, () => job.reject(closing));
   }
 
   #liveHosts(): Host[] {
@@ -139,8 +142,11 @@ export class SshBackend implements Backend {
   #send(host: Host, job: Job): void {
     job.host = host;
     this.#assigned.get(host)?.set(job.wireId, job);
-    const stillHere = () => !job.settled && job.host === host;
-    host.send(job.wireId, job.batch, stillHere).catch((error: unknown) => {
+    const stillHere = () => !job.settled && !job.cancelled && job.host === host;
+    host.send(job.wireId, job.batch, stillHere).then((sent) => {
+      // Cancelled while its modules were uploading: it never reached the agent.
+      if (!sent && job.cancelled && job.host === host) this.#cancelOver(job);
+    }, (error: unknown) => {
       if (!stillHere()) return;
       // A bundling or serialization failure is the task's, not the host's.
       // An upload failure has already dropped the host and moved this job.
@@ -154,19 +160,29 @@ export class SshBackend implements Backend {
   }
 
   #abort(job: Job): void {
-    if (job.settled) return;
+    if (job.settled || job.cancelled) return;
     const host = job.host;
     const queued = this.#queue.indexOf(job);
     if (queued >= 0) this.#queue.splice(queued, 1);
-    this.#settle(job, () => job.reject(job.hooks.signal.reason));
+    if (host === undefined) {
+      this.#settle(job, () => job.reject(job.hooks.signal.reason));
+      this.#pump();
+      return;
+    }
     // The agent fires the task's signal, and ends its thread when core says
     // stop (one grace period later); a batch still uploading is never sent.
-    if (host !== undefined) {
-      host.cancel(job.wireId);
-      const stop = () => host.cancel(job.wireId, "stop");
-      if (job.hooks.stop.aborted) stop();
-      else job.hooks.stop.addEventListener("abort", stop, { once: true });
-    }
+    // The batch keeps its slot and is settled only when the agent says it is
+    // over (see FromAgent): until then its task may still be storing chunks.
+    job.cancelled = true;
+    host.cancel(job.wireId);
+    const stop = () => host.cancel(job.wireId, "stop");
+    if (job.hooks.stop.aborted) stop();
+    else job.hooks.stop.addEventListener("abort", stop, { once: true });
+  }
+
+  /** A cancelled batch is over on its host: its map may go on as if it never ran. */
+  #cancelOver(job: Job): void {
+    this.#settle(job, () => job.reject(job.hooks.signal.reason));
     this.#pump();
   }
 
@@ -186,15 +202,21 @@ export class SshBackend implements Backend {
         // Unknown ids are late answers to cancelled batches: dropped.
         const job = this.#assigned.get(host)?.get(result.batchId);
         if (job === undefined) return;
+        if (job.cancelled) return this.#cancelOver(job);
         this.#settle(job, () => {
           for (const outcome of result.outcomes) job.hooks.report(outcome, result.worker);
           job.resolve();
         });
         this.#pump();
       })
+      .with({ type: "batch-cancelled" }, ({ batchId }) => {
+        const job = this.#assigned.get(host)?.get(batchId);
+        if (job !== undefined) this.#cancelOver(job);
+      })
       .with({ type: "worker-lost" }, (lost) => {
         const job = this.#assigned.get(host)?.get(lost.batchId);
         if (job === undefined) return;
+        if (job.cancelled) return this.#cancelOver(job);
         const details = { pid: host.agentPid, ...(lost.exitCode !== undefined ? { exitCode: lost.exitCode } : {}) };
         this.#settle(job, () => job.reject(new WorkerLostError(lost.reason, lost.worker, details)));
         this.#pump();
@@ -208,6 +230,9 @@ export class SshBackend implements Backend {
     this.#losses.push({ host: host.label, reason });
     const jobs = [...(this.#assigned.get(host)?.values() ?? [])];
     this.#assigned.get(host)?.clear();
+    // Cancelled batches on it are over: its agent ends with its connection.
+    for (const job of jobs.filter((j) => j.cancelled)) this.#settle(job, () => job.reject(job.hooks.signal.reason));
+    jobs.splice(0, jobs.length, ...jobs.filter((j) => !j.cancelled));
     for (const job of jobs) {
       job.host = undefined;
       job.lostOn.push(host.label);

@@ -62,9 +62,12 @@ class ThreadsBackend implements Backend {
     if (hooks.signal.aborted) return Promise.reject(hooks.signal.reason);
     const stopper = new Stopper();
     return new Promise<void>((resolve, reject) => {
+      // The batch is rejected when piscina's run settles (the task ended,
+      // saw its signal, or its thread was ended at stop), not when the cancel
+      // goes out: a cancelled write's chunks pass to the next write only when
+      // no task of it can still store one (core's Scheduler.settled()).
       const onCancel = () => {
         this.cancels.postMessage(batch.batchId);
-        reject(hooks.signal.reason);
         // Cancels are rare: listening for `stop` only now keeps it off every batch's path.
         if (hooks.stop.aborted) stopper.stop();
         else hooks.stop.addEventListener("abort", () => stopper.stop(), { once: true });
@@ -73,7 +76,7 @@ class ThreadsBackend implements Backend {
       (this.pool.run(batch, { signal: stopper }) as Promise<BatchResult>).then(
         (reply) => {
           hooks.signal.removeEventListener("abort", onCancel);
-          if (hooks.signal.aborted) return;
+          if (hooks.signal.aborted) return reject(hooks.signal.reason);
           for (const outcome of reply.outcomes) hooks.report(outcome, reply.worker);
           resolve();
         },

@@ -58,7 +58,11 @@ export class WorkerPool {
    */
   cancel(batchId: number): void {
     const queued = this.#queue.findIndex((b) => b.batchId === batchId);
-    if (queued >= 0) this.#queue.splice(queued, 1);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+      this.send({ type: "batch-cancelled", batchId });
+      return;
+    }
     const slot = this.#slots.find((s) => s.running?.batchId === batchId);
     if (slot === undefined || slot.running === undefined || slot.cancelling) return;
     slot.cancelling = true;
@@ -110,11 +114,14 @@ export class WorkerPool {
         this.#pump();
       })
       .with({ type: "batch-result" }, (result) => {
-        // A cancelled batch that finished before it saw the cancel: nobody waits for its result.
-        if (!slot.cancelling) this.send(result);
+        // A cancelled batch that finished before it saw the cancel: nobody wants its result, only that it is over.
+        this.send(slot.cancelling ? { type: "batch-cancelled", batchId: result.batchId } : result);
         this.#batchOver(slot, result.batchId);
       })
-      .with({ type: "batch-cancelled" }, ({ batchId }) => this.#batchOver(slot, batchId))
+      .with({ type: "batch-cancelled" }, (over) => {
+        this.send(over);
+        this.#batchOver(slot, over.batchId);
+      })
       .with({ type: "fatal" }, (fatal) => this.send(fatal))
       .exhaustive();
   }
@@ -141,6 +148,8 @@ export class WorkerPool {
       else this.#startup?.reject(error);
       return;
     }
+    // A cancelled batch whose thread was ended (core's stop) is over.
+    if (running !== undefined && cancelled) this.send({ type: "batch-cancelled", batchId: running.batchId });
     if (running !== undefined && !cancelled) {
       const reason = slot.lastError ? `its thread died: ${slot.lastError}` : `its thread exited with code ${code}`;
       this.send({ type: "worker-lost", batchId: running.batchId, worker: slot.name, reason, exitCode: code });

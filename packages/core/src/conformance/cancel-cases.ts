@@ -89,6 +89,43 @@ export function cancelCases(suite: SuiteContext): void {
     });
   });
 
+  describe("a cancelled batch, as the scheduler sees it", () => {
+    let dir = "";
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), "parazarr-cancel-settle-"));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    // Chunk ownership across writeRegion calls hands a chunk to the next call
+    // once the batches of the earlier one have settled: a backend that
+    // settles a cancelled batch while its task still runs would let two
+    // tasks patch one chunk at once.
+    it("settles only once its task is over, not when the cancel is sent", async () => {
+      const input: CancelProbe = { startedFile: join(dir, "started"), markFile: join(dir, "mark"), ms: 1_500 };
+      const backend = await suite.plan().acquire();
+      const cancel = new AbortController();
+      const stop = new AbortController(); // never fires: the task is let run to its end
+      const batch = {
+        type: "batch" as const,
+        batchId: 2 ** 40 + Math.floor(Math.random() * 2 ** 20),
+        task: { moduleUrl: ignoresSignal.moduleUrl, name: ignoresSignal.name },
+        items: [{ index: 0, input, attempt: 1 }],
+      };
+      const hooks = { signal: cancel.signal, stop: stop.signal, report: () => {}, localTask: ignoresSignal };
+      let taskWasOver: boolean | undefined;
+      const settled = backend.runBatch(batch, hooks).then(
+        () => void (taskWasOver = existsSync(input.markFile)),
+        () => void (taskWasOver = existsSync(input.markFile)),
+      );
+      expect(await appears(input.startedFile, STARTS_WITHIN_MS)).toBe(true);
+      cancel.abort(new Error("cancelled by the test"));
+      await settled;
+      expect(taskWasOver).toBe(true);
+    });
+  });
+
   describe("closing a plan while a map runs on it", () => {
     let dir = "";
     beforeEach(async () => {
