@@ -13,6 +13,7 @@ import * as zarrita from "zarrita";
 import { FileSystemStore } from "@zarrita/storage";
 import { create, open, read, sequential, setPlan, writeRegion, type DType, type Selection } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
+import { expectRanOn, observed } from "./fixtures/observed-plan.js";
 import { ArrayModel, bytesOf, emptyOf, pattern, tempDirs } from "./fixtures/zarr-helpers.js";
 
 // Every call goes to the workers, however small (the default runs small
@@ -43,8 +44,9 @@ function asTyped(dtype: DType, bytes: Buffer) {
 
 const { temp, removeAll } = tempDirs();
 
+const watched = observed(threads(2));
 beforeAll(async () => {
-  await setPlan(threads(2));
+  await setPlan(watched.plan);
 });
 afterAll(async () => {
   await setPlan(sequential());
@@ -93,7 +95,9 @@ describe("zarr interop: arrays written by zarr-python", () => {
       expect(array.shape).toEqual(spec.shape);
       expect(array.dimensionNames).toEqual(spec.shape.map((_, d) => `d${d}`));
 
+      watched.reset();
       const whole = await read(array);
+      expectRanOn(watched, "readChunks", /^thread \d+$/);
       expect(whole.shape).toEqual(spec.shape);
       expect(bytesOf(whole.data).equals(expected)).toBe(true);
 
@@ -150,6 +154,10 @@ describe("zarr interop: v2 arrays written by parazarr, read by zarr-python", () 
       models.set(spec.name, model);
     }
     python("dump", root, dumps, ours.map((s) => s.name));
+  });
+
+  it("wrote every array on the threads, none of it in the caller", () => {
+    expectRanOn(watched, "writeChunks", /^thread \d+$/);
   });
 
   for (const spec of ours) {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { create, read, sequential, setPlan, writeRegion, withPlan, type CodecOption, type DType, type Plan, type Selection } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { ArrayModel, bytesOf, filled, makeTempDir, pattern, snapshotStore } from "./fixtures/zarr-helpers.js";
+import { expectRanOn, observed } from "./fixtures/observed-plan.js";
 
 // Every call goes to the workers, however small (the default runs small
 // calls in the caller): threads(2) must really exercise the worker path.
@@ -93,10 +94,10 @@ async function runScript(
 }
 
 const dirs: Array<{ remove(): void }> = [];
-const threaded = threads(2);
+const threaded = observed(threads(2));
 
 afterAll(async () => {
-  await threaded.close();
+  await threaded.plan.close();
   await setPlan(sequential());
   for (const dir of dirs) dir.remove();
 });
@@ -105,7 +106,11 @@ describe("zarr: sequential() and threads(2) give byte-identical stores and array
   for (const c of cases) {
     it(c.name, async () => {
       const onOneThread = await runScript(sequential(), c);
-      const onThreads = await runScript(threaded, c);
+      threaded.reset();
+      const onThreads = await runScript(threaded.plan, c);
+      // Every write and read of the script ran on the threads, none in the caller.
+      expectRanOn(threaded, "writeChunks", /^thread \d+$/);
+      expectRanOn(threaded, "readChunks", /^thread \d+$/);
 
       expect(onThreads.store).toEqual(onOneThread.store);
       expect(onThreads.reads).toEqual(onOneThread.reads);
