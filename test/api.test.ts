@@ -60,7 +60,7 @@ describe("public API", () => {
   it("@parazarr/core exports plans, tasks, map, Zarr I/O and tagged errors, nothing internal", async () => {
     expect(await names("@parazarr/core")).toEqual([
       // errors
-      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkSizeError", "CloneError",
+      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkDecodeError", "ChunkSizeError", "CloneError",
       "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanClosedError", "PlanError",
       "ProtocolVersionError", "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
@@ -68,7 +68,7 @@ describe("public API", () => {
       // Zarr I/O and plans, tasks, map
       "chunkKey", "consolidate", "create", "everywhere", "getPlan",
       // guards
-      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkSizeError", "isCloneError",
+      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkDecodeError", "isChunkSizeError", "isCloneError",
       "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",
       "isProtocolVersionError", "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",

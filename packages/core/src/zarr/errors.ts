@@ -149,6 +149,23 @@ export class ChunkSizeError extends ParazarrError {
     this.name = "ChunkSizeError";
   }
 }
+/**
+ * A stored chunk its codecs refused (corrupt, or written with other
+ * settings): names the chunk, so the one bad file in a large archive can be
+ * found; the codec's own error is the `cause`.
+ */
+export class ChunkDecodeError extends ParazarrError {
+  readonly _tag = "ChunkDecodeError" as const;
+  constructor(
+    readonly key: string,
+    readonly codec: string,
+    cause: unknown,
+  ) {
+    super(`chunk ${key} could not be decoded by codec ${codec}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "ChunkDecodeError";
+  }
+}
+
 /** A read whose result could not be held in memory: refused before anything is allocated or fetched. */
 export class ReadTooLargeError extends ParazarrError {
   readonly _tag = "ReadTooLargeError" as const;
@@ -194,6 +211,7 @@ export const isChunkAlignmentError = (e: unknown): e is ChunkAlignmentError => h
 export const isStoreKeyError = (e: unknown): e is StoreKeyError => hasTag(e, "StoreKeyError");
 export const isReadOnlyStoreError = (e: unknown): e is ReadOnlyStoreError => hasTag(e, "ReadOnlyStoreError");
 export const isChunkSizeError = (e: unknown): e is ChunkSizeError => hasTag(e, "ChunkSizeError");
+export const isChunkDecodeError = (e: unknown): e is ChunkDecodeError => hasTag(e, "ChunkDecodeError");
 export const isReadTooLargeError = (e: unknown): e is ReadTooLargeError => hasTag(e, "ReadTooLargeError");
 export const isStoreNotSharedError = (e: unknown): e is StoreNotSharedError => hasTag(e, "StoreNotSharedError");
 

@@ -28,6 +28,8 @@ export {
   ZarrOptionError,
   ChunkSizeError,
   isChunkSizeError,
+  ChunkDecodeError,
+  isChunkDecodeError,
   ReadTooLargeError,
   isReadTooLargeError,
   StoreNotSharedError,

@@ -7,7 +7,7 @@
  */
 import type { CodecSpec, ZarrArray } from "../array.js";
 import { bytesPerElement, type TypedArray } from "../dtype.js";
-import { ChunkSizeError, MetadataError, UnknownCodecError } from "../errors.js";
+import { ChunkDecodeError, ChunkSizeError, MetadataError, UnknownCodecError } from "../errors.js";
 import { product } from "../ndcopy.js";
 import { effectiveFill } from "../fill-value.js";
 import { findCodec, type CodecFactory } from "./registry.js";
@@ -42,6 +42,8 @@ type Built = {
   arrayCodecs: ArrayCodec[];
   toBytes: ArrayToBytesCodec;
   bytesCodecs: BytesCodec[];
+  /** Their names ("zstd"), for errors: node:zlib's zstd says "Unknown frame descriptor", not which codec. */
+  bytesCodecNames: string[];
   /** The decoded size of a whole chunk, in bytes and in elements. */
   chunkBytes: number;
   chunkElements: number;
@@ -62,6 +64,7 @@ async function build(array: ZarrArray): Promise<Built> {
   };
   const arrayCodecs: ArrayCodec[] = [];
   const bytesCodecs: BytesCodec[] = [];
+  const bytesCodecNames: string[] = [];
   let toBytes: ArrayToBytesCodec | undefined;
   const kinds: Array<string | undefined> = [];
   for (const spec of array.codecs) {
@@ -70,7 +73,10 @@ async function build(array: ZarrArray): Promise<Built> {
     kinds.push(codec.kind);
     if (codec.kind === "array_to_array") arrayCodecs.push(codec as unknown as ArrayCodec);
     else if (codec.kind === "array_to_bytes") toBytes = codec as unknown as ArrayToBytesCodec;
-    else bytesCodecs.push(codec as unknown as BytesCodec);
+    else {
+      bytesCodecs.push(codec as unknown as BytesCodec);
+      bytesCodecNames.push(spec.name);
+    }
   }
   if (toBytes === undefined) {
     const factory = await loadCodec({ name: "bytes", configuration: { endian: "little" } });
@@ -78,7 +84,7 @@ async function build(array: ZarrArray): Promise<Built> {
   }
   const chunkElements = product(array.chunks);
   const sameDtype = array.codecs.every((spec, i) => DTYPE_PRESERVING.has(spec.name) || kinds[i] !== "array_to_array");
-  return { arrayCodecs, toBytes, bytesCodecs, chunkBytes: chunkElements * bytesPerElement(array.dtype), chunkElements, sameDtype };
+  return { arrayCodecs, toBytes, bytesCodecs, bytesCodecNames, chunkBytes: chunkElements * bytesPerElement(array.dtype), chunkElements, sameDtype };
 }
 
 /** A codec's own refusal of its configuration (a plain Error from numcodecs) becomes a MetadataError naming the codec. */
@@ -121,7 +127,7 @@ export function getPipeline(array: ZarrArray): Promise<ChunkPipeline> {
   return pipeline;
 }
 
-function toPipeline({ arrayCodecs, toBytes, bytesCodecs, chunkBytes, chunkElements, sameDtype }: Built): ChunkPipeline {
+function toPipeline({ arrayCodecs, toBytes, bytesCodecs, bytesCodecNames, chunkBytes, chunkElements, sameDtype }: Built): ChunkPipeline {
   return {
     async encode(chunk) {
       for (const codec of arrayCodecs) chunk = await codec.encode(chunk);
@@ -130,7 +136,14 @@ function toPipeline({ arrayCodecs, toBytes, bytesCodecs, chunkBytes, chunkElemen
       return bytes;
     },
     async decode(bytes, key) {
-      for (let i = bytesCodecs.length - 1; i >= 0; i--) bytes = await bytesCodecs[i]!.decode(bytes);
+      for (let i = bytesCodecs.length - 1; i >= 0; i--) {
+        try {
+          bytes = await bytesCodecs[i]!.decode(bytes);
+        } catch (cause) {
+          // numcodecs and node:zlib say what is wrong ("Unknown frame descriptor"), not which chunk or codec.
+          throw new ChunkDecodeError(key, bytesCodecNames[i]!, cause);
+        }
+      }
       // The bytes codec views whatever it gets as elements: a truncated or
       // padded chunk would read as if it were fine, shifted or cut.
       if (sameDtype && bytes.byteLength !== chunkBytes) throw new ChunkSizeError(key, chunkBytes, bytes.byteLength);
