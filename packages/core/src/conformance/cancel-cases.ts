@@ -16,6 +16,7 @@ import { map } from "../map/map.js";
 import { setPlan, withPlan } from "../plan/current.js";
 import { ignoresSignal, markOnAbort, square, type CancelProbe } from "./tasks.js";
 import type { SuiteContext } from "./index.js";
+import { rejection } from "./rejection.js";
 
 /** Polls for a file, bounded: workers start slowly on a loaded machine. */
 async function appears(path: string, withinMs: number): Promise<boolean> {
@@ -27,14 +28,6 @@ async function appears(path: string, withinMs: number): Promise<boolean> {
   return existsSync(path);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected the call to reject, it resolved");
-    },
-    (error: unknown) => error,
-  );
-}
 
 const STARTS_WITHIN_MS = 30_000;
 

@@ -25,15 +25,8 @@ import {
   square,
 } from "./tasks.js";
 import type { SuiteContext } from "./index.js";
+import { rejection } from "./rejection.js";
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to reject, it resolved");
-}
 
 const cells = (n: number, failIf: number) => Array.from({ length: n }, (_, value) => ({ value, failIf }));
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTaskError, isWorkerCrashedError, type TaskError } from "../errors.js";
+import { isWorkerCrashedError } from "../errors.js";
 import { map } from "../map/map.js";
 import { everywhere } from "../task/setup.js";
 import { create, isUnknownCodecError, open, read, writeRegion } from "../zarr/index.js";
@@ -23,16 +23,8 @@ import {
   throwsUnreadableMessage,
 } from "./tasks.js";
 import type { SuiteContext } from "./index.js";
+import { taskError } from "./rejection.js";
 
-async function taskError(promise: Promise<unknown>): Promise<TaskError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isTaskError(error), `expected a TaskError, got ${String(error)}`).toBe(true);
-    return error as TaskError;
-  }
-  throw new Error("expected the call to reject, it resolved");
-}
 
 export function taskCases({ capabilities }: SuiteContext): void {
   describe("results", () => {
