@@ -64,14 +64,8 @@ export class Host {
       this.#clientClosed = true;
       this.lose("the SSH connection closed");
     });
-    client.on("error", (error: Error) =>
-      this.lose(
-        // ssh2 1.17 says only "Keepalive timeout": say what it means.
-        /keepalive timeout/i.test(error.message)
-          ? "the SSH connection went silent (keepalive timeout: no answer to 3 keepalives)"
-          : `the SSH connection failed: ${error.message}`,
-      ),
-    );
+    // (ssh2's own keepalive is off, see connect.ts: silence is noticed by #beat.)
+    client.on("error", (error: Error) => this.lose(`the SSH connection failed: ${error.message}`));
     agent.listen(
       (message) => this.#onMessage(this, message),
       (reason) => this.lose(reason),

@@ -37,7 +37,7 @@ export interface SshOptions {
   remoteDir?: string;
   /** Time allowed to connect, verify and authenticate (default 10 s). */
   connectTimeoutMs?: number;
-  /** SSH keepalive interval; a host silent for 3 intervals is dropped (default 5 s). */
+  /** Heartbeat interval to each host's agent; a host silent for 3 intervals is dropped (default 5 s). */
   keepaliveIntervalMs?: number;
   /** Fail the start when any host cannot be reached, instead of going on with the others. */
   requireAllHosts?: boolean;

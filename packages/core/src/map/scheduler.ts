@@ -29,6 +29,8 @@ interface InFlightBatch {
   /** Aborted one grace period after `controller` (see BatchHooks.stop). */
   readonly stop: AbortController;
   readonly pending: Map<number, WorkItem>;
+  /** Settles once the backend's call for this batch has settled (set right after dispatch). */
+  done: Promise<void>;
 }
 
 type Inputs = Iterator<unknown> | AsyncIterator<unknown>;
@@ -40,9 +42,8 @@ let nextBatchId = 1;
 export class Scheduler<R> {
   readonly #wake = new Wake();
   readonly #sizer: BatchSizer;
-  readonly #inFlight = new Map<number, InFlightBatch>();
   // Every batch until its backend call has settled, cancelled ones too (see settled()).
-  readonly #running = new Set<Promise<unknown>>();
+  readonly #inFlight = new Map<number, InFlightBatch>();
   readonly #retryReady: WorkItem[] = [];
   // Items of a lost multi-item batch, to run one per batch: only the one
   // that really kills its worker should be charged an attempt.
@@ -103,7 +104,7 @@ export class Scheduler<R> {
    * of it still writes (chunk ownership across writes) waits for this too.
    */
   async settled(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()].map((batch) => batch.done));
   }
 
   /** How many inputs there were (known once the input is exhausted). */
@@ -167,7 +168,9 @@ export class Scheduler<R> {
     const controller = new AbortController();
     const stop = new AbortController();
     const pending = new Map(items.map((item) => [item.index, item]));
-    this.#inFlight.set(batchId, { controller, stop, pending });
+    // In the map before the backend is called: a report made during the call may cancel the run, and with it this batch.
+    const batch: InFlightBatch = { controller, stop, pending, done: Promise.resolve() };
+    this.#inFlight.set(batchId, batch);
     const started = performance.now();
     let workMs = 0;
     let lastWorker = "a worker";
@@ -188,7 +191,7 @@ export class Scheduler<R> {
     } catch (error) {
       running = Promise.reject(error);
     }
-    const settled = running
+    batch.done = running
       .then(
         () => {
           if (!controller.signal.aborted && pending.size > 0) {
@@ -204,9 +207,6 @@ export class Scheduler<R> {
         this.#sizer.observe({ items: items.length, workMs, wallMs: performance.now() - started });
         this.#wake.notify();
       });
-    this.#running.add(settled);
-    const forget = () => void this.#running.delete(settled);
-    settled.then(forget, forget);
   }
 
   #batchFailed(pending: Map<number, WorkItem>, error: unknown, worker: string): void {

@@ -6,10 +6,9 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ZarrOptionError } from "./errors.js";
 import { StoreSpecError } from "./stores/errors.js";
-import { normalizeStoreSpec } from "./stores/index.js";
+import { filePathOf, normalizeStoreSpec } from "./stores/index.js";
 import { keyOf, lastWritten, ownerState, removeOwnTemporaries, temporariesUnder } from "./stores/temp-files.js";
 import type { StoreKey, StoreSpec } from "./stores/types.js";
 import { checkOptionNames } from "./work-plan.js";
@@ -35,7 +34,7 @@ const OPTIONS = ["olderThan"] as const;
 
 function fileRoot(spec: StoreSpec): string | undefined {
   const url = normalizeStoreSpec(spec).url;
-  return url.startsWith("file:") ? fileURLToPath(url) : undefined;
+  return url.startsWith("file:") ? filePathOf(url) : undefined;
 }
 
 /**

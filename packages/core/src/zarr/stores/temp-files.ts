@@ -8,6 +8,7 @@
  * is known to be gone: removing a live writer's file would fail that write.
  */
 import { readFileSync } from "node:fs";
+import type { Dir, Dirent } from "node:fs";
 import { opendir, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, relative, sep } from "node:path";
@@ -93,20 +94,28 @@ export interface Temporary {
   readonly owner: TemporaryOwner | undefined;
 }
 
-/** The temporaries directly inside `dir` (none when it does not exist). */
-export async function* temporariesIn(dir: string): AsyncGenerator<Temporary> {
-  let entries;
+/** A directory's entries as a stream, or nothing when it does not exist (or is a file). */
+async function entriesOf(dir: string): Promise<Dir | undefined> {
   try {
-    entries = await opendir(dir);
+    return await opendir(dir);
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT" || (error as { code?: string }).code === "ENOTDIR") return;
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw error;
   }
+}
+
+function temporaryOf(dir: string, entry: Dirent): Temporary | undefined {
+  const parsed = entry.isFile() ? parseTemporaryName(entry.name) : undefined;
+  return parsed === undefined ? undefined : { path: join(dir, entry.name), ...parsed };
+}
+
+/** The temporaries directly inside `dir` (none when it does not exist). */
+export async function* temporariesIn(dir: string): AsyncGenerator<Temporary> {
   // opendir streams: a flat Zarr v2 directory of a million chunks is not held in memory at once.
-  for await (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const parsed = parseTemporaryName(entry.name);
-    if (parsed !== undefined) yield { path: join(dir, entry.name), ...parsed };
+  for await (const entry of (await entriesOf(dir)) ?? []) {
+    const temporary = temporaryOf(dir, entry);
+    if (temporary !== undefined) yield temporary;
   }
 }
 
@@ -114,17 +123,10 @@ export async function* temporariesIn(dir: string): AsyncGenerator<Temporary> {
 export async function* temporariesUnder(root: string): AsyncGenerator<Temporary> {
   const dirs = [root];
   for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
-    let entries;
-    try {
-      entries = await opendir(dir);
-    } catch (error) {
-      if ((error as { code?: string }).code === "ENOENT" || (error as { code?: string }).code === "ENOTDIR") continue;
-      throw error;
-    }
-    for await (const entry of entries) {
+    for await (const entry of (await entriesOf(dir)) ?? []) {
       if (entry.isDirectory()) dirs.push(join(dir, entry.name));
-      const parsed = entry.isFile() ? parseTemporaryName(entry.name) : undefined;
-      if (parsed !== undefined) yield { path: join(dir, entry.name), ...parsed };
+      const temporary = temporaryOf(dir, entry);
+      if (temporary !== undefined) yield temporary;
     }
   }
 }
