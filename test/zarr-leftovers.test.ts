@@ -43,7 +43,11 @@ async function killWritersMidWrite(except: readonly string[] = []): Promise<void
   const left = () => temporaries().filter((n) => !except.includes(n));
   for (let attempt = 0; attempt < 10 && left().length === 0; attempt++) {
     const writer = startWriter(9);
-    while (writer.child.exitCode === null && writer.progress() < 2) await sleep(5);
+    // Killed at an instant when one of its temporaries exists: a kill timed
+    // by progress alone often fell between two chunk writes on a fast
+    // machine and left nothing (10 misses in a row seen on Node 24).
+    const owns = () => temporaries().some((n) => n.includes(`.${writer.child.pid}-`));
+    while (writer.child.exitCode === null && !(writer.progress() >= 1 && owns())) await sleep(1);
     writer.child.kill("SIGKILL");
     await writer.done;
   }
