@@ -64,7 +64,7 @@ describe("public API", () => {
       "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanClosedError", "PlanError",
       "ProtocolVersionError", "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
-      "UnknownCodecError", "WorkerCrashedError", "ZarrOptionError",
+      "UnknownCodecError", "UnknownSourceFormatError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
       "chunkKey", "consolidate", "create", "everywhere", "getPlan",
       // guards
@@ -72,8 +72,8 @@ describe("public API", () => {
       "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",
       "isProtocolVersionError", "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
-      "isUnknownCodecError", "isWorkerCrashedError", "isZarrOptionError",
-      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "removeStaleTempFiles", "sequential", "setPlan", "task",
+      "isUnknownCodecError", "isUnknownSourceFormatError", "isWorkerCrashedError", "isZarrOptionError",
+      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "task",
       "transfer", "withPlan", "writeRegion",
     ]);
   });

@@ -32,3 +32,5 @@ export {
   isWorkerCrashedError,
 } from "./errors.js";
 export * from "./zarr/index.js";
+export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceIdentity, SourceSpec, SourceVariable } from "./sources/source.js";
+export { registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
