@@ -61,7 +61,7 @@ const CORE_DIST = realpathSync(dirname(createRequire(import.meta.url).resolve("@
  * own Zarr tasks (which import core's private modules, so they must live
  * inside the one copy). Names shared by the subpaths are the same bindings.
  */
-const CORE_PARTS = ["index.js", "worker/index.js", "backend-api.js", "zarr/tasks.js"];
+const CORE_PARTS = ["index.js", "worker/index.js", "backend-api.js", "zarr/tasks.js", "convert/tasks.js"];
 const CORE_ENTRY = CORE_PARTS.map((part) => `export * from ${JSON.stringify(join(CORE_DIST, part))};`).join("\n");
 
 /** Whether a local module is part of core.mjs: a task ref to it is sent as core.mjs on the host. */

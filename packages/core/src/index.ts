@@ -34,3 +34,4 @@ export {
 export * from "./zarr/index.js";
 export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceIdentity, SourceSpec, SourceVariable } from "./sources/source.js";
 export { registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
+export * from "./convert/index.js";

@@ -1,0 +1,8 @@
+/** The conversion's tasks, declared like core's Zarr tasks, so every plan's workers find them (ssh ships this module inside core.mjs). */
+import { task } from "../task/task.js";
+import { convertUnit, type UnitTask } from "./convert-task.js";
+import { scanSource, type ScanRequest } from "./scan.js";
+
+export const scanSources = task(import.meta.url, "scanSources", (request: ScanRequest, context) => scanSource(request, context.signal));
+
+export const convertUnits = task(import.meta.url, "convertUnits", (unit: UnitTask, context) => convertUnit(unit, context.signal));
