@@ -8,7 +8,10 @@
  * non-contiguous times, naming the file and the first offending value.
  */
 import { createHash } from "node:crypto";
-import { decodeTimes, encodeTimes, formatInstant, parseTimeUnits, timeAxis, type Calendar, type TimeUnits } from "./cf-time.js";
+import type { Calendar } from "./calendars.js";
+import { formatInstant } from "./cf-date.js";
+import { decodeTimes, encodeTimes, parseTimeUnits, type TimeUnits } from "./cf-time.js";
+import { timeAxis } from "./time-axis.js";
 import { regionFromCoordinates } from "./regions.js";
 import type { TemplateOptions } from "./options.js";
 import type { ScannedSource } from "./scan.js";

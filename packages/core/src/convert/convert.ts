@@ -25,7 +25,7 @@ import { readTaskRecords, writeFailure, writeManifest, type ConversionManifest, 
 import { checkNames, checkRunOptions, checkTemplateOptions, RUN_OPTIONS, TEMPLATE_OPTIONS, type ConvertOptions, type ConvertProgress } from "./options.js";
 import { prepare, type Prepared } from "./prepare.js";
 import { convertUnits } from "./tasks.js";
-import { formatInstant } from "./cf-time.js";
+import { formatInstant } from "./cf-date.js";
 import { checkExistingArchive, manifestOf, withLayout, writeTemplate } from "./template.js";
 import { ConvertFailedError } from "./workflow-errors.js";
 

@@ -54,7 +54,7 @@ export function samePacking(a: Packing, b: Packing): boolean {
 }
 
 export function describePacking(p: Packing): string {
-  const parts = [p.dtype];
+  const parts: string[] = [p.dtype];
   if (p.scale !== undefined) parts.push(`scale_factor ${p.scale}`);
   if (p.offset !== undefined) parts.push(`add_offset ${p.offset}`);
   if (p.fill !== undefined) parts.push(`_FillValue ${p.fill}`);

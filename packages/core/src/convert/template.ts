@@ -14,13 +14,12 @@ import { create } from "../zarr/create.js";
 import { updateConsolidated } from "../zarr/consolidated.js";
 import { isArrayExistsError, ReadOnlyStoreError } from "../zarr/errors.js";
 import { stringifyJsonExact } from "../zarr/json.js";
-import { open } from "../zarr/open.js";
 import { openStore, type Store } from "../zarr/stores/index.js";
 import type { StoreSpec } from "../zarr/stores/types.js";
 import { writeRegion } from "../zarr/write.js";
 import type { ArchiveModel, ArchiveVariable } from "./archive-model.js";
 import type { ArchiveTime } from "./archive-time.js";
-import { formatInstant } from "./cf-time.js";
+import { formatInstant } from "./cf-date.js";
 import { readManifest, writeManifest, type ConversionManifest, type ManifestInput, type ManifestUnit } from "./ledger.js";
 import { castTo } from "./packing.js";
 import type { ScannedSource } from "./scan.js";
@@ -143,7 +142,7 @@ async function writeRootGroup(spec: StoreSpec, store: Store, model: ArchiveModel
   ]);
 }
 
-async function createOrOpen(spec: StoreSpec, model: ArchiveModel, v: ArchiveVariable): Promise<ZarrArray> {
+async function createOrOpen(spec: StoreSpec, model: ArchiveModel, v: ArchiveVariable, again = true): Promise<ZarrArray> {
   try {
     return await create(spec, v.name, {
       shape: v.shape,
@@ -156,9 +155,14 @@ async function createOrOpen(spec: StoreSpec, model: ArchiveModel, v: ArchiveVari
       zarrFormat: model.zarrFormat,
     });
   } catch (error) {
-    // A template killed after this array: the same signature says it is this array.
-    if (!isArrayExistsError(error)) throw error;
-    return open(spec, v.name);
+    // A template killed half-way (the manifest still says "template", and
+    // its signature is this one): the array may lack its .zattrs (create
+    // writes .zarray first), so its metadata is written again. No data
+    // chunk of a data variable exists yet; coordinates are rewritten next.
+    if (!isArrayExistsError(error) || !again) throw error;
+    const store = await openStore(spec);
+    for (const name of [".zarray", ".zattrs", "zarr.json"]) await store.delete!(`/${v.name}/${name}`);
+    return createOrOpen(spec, model, v, false);
   }
 }
 
