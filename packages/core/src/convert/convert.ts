@@ -17,7 +17,8 @@ import { ReadOnlyStoreError } from "../zarr/errors.js";
 import { open } from "../zarr/open.js";
 import type { ZarrArray } from "../zarr/array.js";
 import type { SourceSpec } from "../sources/source.js";
-import { claimArchive, currentWriter } from "./claims.js";
+import { claimArchive } from "./claims.js";
+import { callWriter } from "./writer.js";
 import type { UnitTask } from "./convert-task.js";
 import { planUnits, type Unit } from "./convert-plan.js";
 import { toSourceSpec, toSourceSpecs, type SourceInput } from "./inputs.js";
@@ -55,7 +56,7 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
   checkStoreShared("convert", spec, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
-  const writer = currentWriter();
+  const writer = callWriter();
   const claim = await claimArchive(store, writer);
   try {
     const progress = new ProgressReporter(run.onProgress, sources.length, started);

@@ -10,7 +10,8 @@ import { ReadOnlyStoreError } from "../zarr/errors.js";
 import { normalizeStoreSpec, openStore } from "../zarr/stores/index.js";
 import type { StoreSpec } from "../zarr/stores/types.js";
 import { checkStoreShared } from "../zarr/shared-store.js";
-import { claimArchive, currentWriter } from "./claims.js";
+import { claimArchive } from "./claims.js";
+import { callWriter } from "./writer.js";
 import { toSourceSpec, toSourceSpecs, type SourceInput } from "./inputs.js";
 import { checkNames, checkRunOptions, checkTemplateOptions, TEMPLATE_OPTIONS, type TemplateOptions } from "./options.js";
 import { prepare } from "./prepare.js";
@@ -52,7 +53,7 @@ export async function createTemplate(template: SourceInput, archive: string | St
   checkStoreShared("createTemplate", spec, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
-  const claim = await claimArchive(store, currentWriter());
+  const claim = await claimArchive(store, callWriter());
   try {
     const prepared = await prepare(templateSource, inputs, options, { retries: run.retries, signal: run.signal, repack: "auto" });
     const existing = await checkExistingArchive(spec, store, prepared.signature, prepared.layout);

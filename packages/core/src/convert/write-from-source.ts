@@ -20,7 +20,8 @@ import type { ArchiveTime } from "./archive-time.js";
 import { placeSource } from "./archive-time.js";
 import { decodeTimes, parseTimeUnits } from "./cf-time.js";
 import { checkSources } from "./check-sources.js";
-import { claimChunks, currentWriter, type Claim } from "./claims.js";
+import { claimChunks, type Claim } from "./claims.js";
+import { callWriter } from "./writer.js";
 import { planUnits } from "./convert-plan.js";
 import { ProgressReporter, runUnits, unitTask, type ConvertSummary } from "./convert.js";
 import { toSourceSpec, type SourceInput } from "./inputs.js";
@@ -58,7 +59,7 @@ export async function writeFromSource(source: SourceInput, archive: string | Sto
   const arrays = new Map<string, ZarrArray>();
   for (const v of model.variables) if (v.role === "data") arrays.set(v.name, await open(spec, v.name));
   for (const array of arrays.values()) checkAligned(array, model.timeDimension, placement);
-  const writer = currentWriter();
+  const writer = callWriter();
   const claims: Claim[] = [];
   try {
     for (const array of arrays.values()) {
