@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { utimesSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  convert, createTemplate, open, read, sequential, setPlan, withPlan, writeFromSource, type Plan,
+  convert, createTemplate, open, read, sequential, withPlan, writeFromSource, type Plan,
 } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
 import "./fixtures/json-source.mjs";
 import { NX, NY, sstOf, t2mOf, writeJsonCollection, type JsonFile } from "./fixtures/json-collection.js";
 import { rejection, snapshotStore, tempDirs } from "./fixtures/zarr-helpers.js";
-import { expectRanOn, observed } from "./fixtures/observed-plan.js";
+import { expectRanOn, observed, type ObservedPlan } from "./fixtures/observed-plan.js";
 
 const dirs = tempDirs();
 afterAll(() => dirs.removeAll());
@@ -46,25 +46,28 @@ function expectArchiveHolds(t2m: number[], sst: number[], days: number) {
 }
 
 const plans: Array<[string, () => Plan, RegExp]> = [
-  ["sequential()", () => sequential(), /^(main|caller|inline)/],
+  ["sequential()", () => sequential(), /.*/],
   ["threads(2)", () => threads(2), /^thread \d+$/],
   ["processes(2)", () => processes(2), /^pid \d+$/],
 ];
 
 describe.each(plans)("convert on %s", (name, makePlan, worker) => {
-  let plan: Plan;
+  let watched: ObservedPlan;
   beforeAll(() => {
-    plan = makePlan();
+    watched = observed(makePlan());
   });
-  afterAll(async () => plan.close());
+  afterAll(async () => watched.plan.close());
 
   it("files whose boundaries cut chunks land whole, on one time axis across epochs, every chunk written once by one task", async () => {
     const dir = dirs.temp("cut");
     const files = writeJsonCollection(dir, FIVE_DAY);
     const archive = join(dir, "out.zarr");
-    const watched = observed(plan);
-    const summary = await withPlan(watched, () => convert(files, archive, { chunks: { time: 4 } }));
-    if (name !== "sequential()") expectRanOn(watched, "convertUnits", worker);
+    watched.reset();
+    const summary = await withPlan(watched.plan, () => convert(files, archive, { chunks: { time: 4 } }));
+    if (name !== "sequential()") {
+      expectRanOn(watched, "scanSources", worker);
+      expectRanOn(watched, "convertUnits", worker);
+    }
     expect(summary.timeSteps).toBe(15);
     expect(summary.first).toBe("2020-01-01T00:00:00");
     expect(summary.last).toBe("2020-01-15T00:00:00");
@@ -244,5 +247,34 @@ describe("independent writers", () => {
     const error = (await rejection(writeFromSource(cut[0]!, archive))) as { _tag: string };
     expect(error._tag).toBe("ChunkAlignmentError");
     expect(snapshotStore(archive)).toEqual(before);
+  });
+
+  it("a region that overlaps a live writer's claim is refused before anything is written, naming the other writer", async () => {
+    const dir = dirs.temp("overlap");
+    const files = writeJsonCollection(dir, [{ start: 0, steps: 8 }]);
+    const other = writeJsonCollection(dirs.temp("overlap-b"), [{ start: 4, steps: 4 }]);
+    // Other values than the first file's for the same days, so a write of the second would show.
+    const doc = JSON.parse(readFileSync(other[0]!, "utf8"));
+    doc.variables.t2m.values = doc.variables.t2m.values.map((v: number) => v + 1000);
+    writeFileSync(other[0]!, JSON.stringify(doc));
+    const archive = join(dir, "out.zarr");
+    await createTemplate(files[0]!, archive, { time: { start: "2020-01-01", end: "2020-01-08", freq: "1D" }, chunks: { time: 4 } });
+    let second: Promise<unknown> | undefined;
+    let before: Record<string, string> = {};
+    await writeFromSource(files[0]!, archive, {
+      onProgress: () => {
+        // The first writer holds its claims until it returns: start the second now.
+        if (second === undefined) {
+          before = snapshotStore(archive);
+          second = rejection(writeFromSource(other[0]!, archive));
+        }
+      },
+    });
+    const error = (await second) as { _tag: string; message: string };
+    expect(error._tag).toBe("RegionClaimedError");
+    expect(error.message).toContain(`pid ${process.pid}`);
+    // Nothing of the second writer's data was written: days 4–7 hold the first file's values.
+    expectArchiveHolds(await values(archive, "t2m"), await values(archive, "sst"), 8);
+    expect(Object.keys(before).some((k) => k.startsWith(".parazarr/claims/"))).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import type { Box, SourceIdentity, SourceSpec } from "../sources/source.js";
 import { decodeTimes, encodeTimes, parseTimeUnits } from "./cf-time.js";
 import { clearFailure, deleteTaskRecord, writeTaskRecord, type WriterId } from "./ledger.js";
 import { castTo, repack, type Packing } from "./packing.js";
-import { forgetSource, openCachedSource } from "./source-cache.js";
+import { currentIdentity, forgetSource, openCachedSource } from "./source-cache.js";
 import { SourceMismatchError } from "./workflow-errors.js";
 
 export type Transform =
@@ -97,13 +97,20 @@ export async function convertUnit(unit: UnitTask, signal?: AbortSignal): Promise
 }
 
 async function readPiece(unit: UnitTask, piece: UnitPiece, signal?: AbortSignal): Promise<{ values: TypedArray; clipped: number }> {
-  const file = await openCachedSource(piece.source, signal);
-  if (!sameIdentity(file.identity, piece.identity)) {
+  let file = await openCachedSource(piece.source, signal);
+  const now = await currentIdentity(piece.source, file.identity);
+  if (!sameIdentity(now, piece.identity)) {
     await forgetSource(piece.source);
     throw new SourceMismatchError(
-      `${piece.source.url} changed since the conversion was planned (size ${piece.identity.size} → ${file.identity.size}); run the conversion again to rescan it`,
+      `${piece.source.url} changed since the conversion was planned (size ${piece.identity.size}, mtime ${piece.identity.mtimeMs} → ` +
+        `size ${now.size}, mtime ${now.mtimeMs}); run the conversion again to rescan it`,
       piece.source.url,
     );
+  }
+  if (!sameIdentity(file.identity, now)) {
+    // This worker opened the file before it changed into what the plan saw.
+    await forgetSource(piece.source);
+    file = await openCachedSource(piece.source, signal);
   }
   const box = unit.region.map(([a, b], d) => (d === unit.timeAxis ? ([piece.fileStart, piece.fileStart + piece.count] as const) : ([a, b] as const)));
   const raw = await file.read(piece.variable, box, { signal });

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import type { Attributes, SourceFile, SourceIdentity, SourceSpec, SourceVariable } from "../sources/source.js";
 import { SourceMismatchError } from "./workflow-errors.js";
-import { openCachedSource } from "./source-cache.js";
+import { forgetSource, openCachedSource } from "./source-cache.js";
 
 export interface ScanRequest {
   readonly source: SourceSpec;
@@ -35,6 +35,8 @@ export interface ScannedSource {
 const DIGEST_LIMIT = 4 * 1024 * 1024;
 
 export async function scanSource({ source, timeDimension }: ScanRequest, signal?: AbortSignal): Promise<ScannedSource> {
+  // A scan is what a run plans from: it must see the file as it is now, not as a worker opened it in an earlier run.
+  await forgetSource(source);
   const file = await openCachedSource(source, signal);
   const time = findTimeDimension(file, timeDimension);
   const timeVar = file.variables[time];

@@ -7,7 +7,9 @@
  * another is opened, so handles and WASM memory stay bounded.
  */
 import { sourceFormatOf } from "../sources/registry.js";
-import type { SourceFile, SourceSpec } from "../sources/source.js";
+import { stat } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { SourceFile, SourceIdentity, SourceSpec } from "../sources/source.js";
 
 const KEEP_OPEN = 8;
 const open = new Map<string, Promise<SourceFile>>();
@@ -43,4 +45,19 @@ export async function forgetSource(spec: SourceSpec): Promise<void> {
   const file = open.get(key);
   open.delete(key);
   await file?.then((f) => f.close()).catch(() => undefined);
+}
+
+/**
+ * The source's identity as it is on disk now, for file:// sources (a stat
+ * is cheap); for others, the identity seen when it was opened. A worker
+ * keeps files open across runs, so an open file may be older than the disk.
+ */
+export async function currentIdentity(spec: SourceSpec, opened: SourceIdentity): Promise<SourceIdentity> {
+  if (!spec.url.startsWith("file:")) return opened;
+  try {
+    const info = await stat(fileURLToPath(spec.url));
+    return { ...opened, size: info.size, mtimeMs: info.mtimeMs };
+  } catch {
+    return { ...opened, size: -1 };
+  }
 }
