@@ -1,0 +1,90 @@
+/**
+ * Killing a conversion at any moment and running it again gives the same
+ * archive as an uninterrupted run: byte for byte in every chunk and every
+ * metadata document. The conversion runs in a child process, killed with
+ * SIGKILL at random moments (seeded), some of them several times in a row
+ * on one archive, then finished by a rerun.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { convert } from "@parazarr/core";
+import "./fixtures/json-source.mjs";
+import { writeJsonCollection, type JsonFile } from "./fixtures/json-collection.js";
+import { snapshotStore, tempDirs } from "./fixtures/zarr-helpers.js";
+
+const dirs = tempDirs();
+afterAll(() => dirs.removeAll());
+
+const CHILD = fileURLToPath(new URL("./fixtures/convert-child.mjs", import.meta.url));
+const FORMAT = new URL("./fixtures/json-source.mjs", import.meta.url).href;
+const OPTIONS = { chunks: { time: 3, lat: 2 } };
+// 40 days in files of 7 (boundaries inside chunks of 3), one file in other units.
+const FILES: JsonFile[] = Array.from({ length: 6 }, (_, i) => ({ start: i * 7, steps: i === 5 ? 5 : 7, hours: i === 2 }));
+
+/** The archive as readers see it: data and metadata, not the ledger (whose records carry times and pids). */
+function archiveBytes(archive: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(snapshotStore(archive)).filter(([key]) => !key.startsWith(".parazarr/")));
+}
+
+/** Runs the child; kills it after `killAfterMs` (if given). Resolves how it ended. */
+function runChild(files: string[], archive: string, plan: string, killAfterMs?: number): Promise<{ killed: boolean; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, JSON.stringify({ formatModule: FORMAT, files, archive, plan, options: OPTIONS })], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    let errors = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (errors += d));
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (signal === "SIGKILL") resolve({ killed: true, output });
+      else if (code === 0) resolve({ killed: false, output });
+      else reject(new Error(`the conversion child exited with ${code}: ${errors}`));
+    });
+  });
+}
+
+/** A seeded sequence in [0, 1): the kill times are random but the same on every run of the test. */
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+describe.each(["sequential", "processes"])("a conversion killed at random moments on %s, then run again", (plan) => {
+  it("ends with the same archive as an uninterrupted run", async () => {
+    const dir = dirs.temp(`kill-${plan}`);
+    const files = writeJsonCollection(dir, FILES);
+    const reference = join(dir, "reference.zarr");
+    const started = Date.now();
+    const full = await runChild(files, reference, plan);
+    const fullMs = Date.now() - started;
+    expect(full.output).toContain("done");
+    const expected = archiveBytes(reference);
+    expect(Object.keys(expected).filter((k) => /^t2m\/\d/.test(k)).length).toBeGreaterThan(10);
+
+    const random = seeded(plan === "sequential" ? 7 : 11);
+    let killedMidWrite = 0;
+    for (let round = 0; round < 4; round++) {
+      const archive = join(dir, `round-${round}.zarr`);
+      // One to three kills in a row on the same archive, each at a random moment of a full run's time.
+      const kills = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < kills; k++) {
+        const result = await runChild(files, archive, plan, Math.floor(random() * fullMs));
+        if (result.killed && /task \d+/.test(result.output)) killedMidWrite++;
+      }
+      const last = await runChild(files, archive, plan);
+      expect(last.output).toContain("done");
+      expect(archiveBytes(archive)).toEqual(expected);
+    }
+    // The kills did land while tasks were writing, not only before or after.
+    expect(killedMidWrite).toBeGreaterThan(0);
+    // And the in-process API agrees that nothing is left to do.
+    const summary = await convert(files, join(dir, "round-0.zarr"), OPTIONS);
+    expect(summary.tasks.written).toBe(0);
+  }, 240_000);
+});
