@@ -35,3 +35,11 @@ export * from "./zarr/index.js";
 export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceIdentity, SourceSpec, SourceVariable } from "./sources/source.js";
 export { registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
 export * from "./convert/index.js";
+// Conversion (issue 11): CF time, time axes, regions from coordinates, chunk suggestion.
+export { normalizeCalendar, isLeapYear, daysInMonth, type Calendar } from "./convert/calendars.js";
+export { formatInstant, parseDate, type CalendarDate } from "./convert/cf-date.js";
+export { parseTimeUnits, decodeTimes, encodeTimes, type TimeUnit, type TimeUnits } from "./convert/cf-time.js";
+export { timeAxis } from "./convert/time-axis.js";
+export { regionFromCoordinates, checkCoordinatesMatch, type CoordinateSite } from "./convert/regions.js";
+export { suggestChunks, type ChunkSuggestionRequest } from "./convert/chunk-suggest.js";
+export * from "./convert/convert-errors.js";

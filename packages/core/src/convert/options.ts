@@ -7,7 +7,8 @@ import type { CodecOption } from "../zarr/codec-option.js";
 import type { Progress } from "../map/options.js";
 import { ConvertOptionError } from "./workflow-errors.js";
 
-export type AccessPattern = "temporal" | "spatial" | "balanced";
+import type { AccessPattern } from "./chunk-suggest.js";
+export type { AccessPattern };
 
 export interface TemplateOptions {
   /** Data variables to convert (default: every variable with the time dimension). */
