@@ -34,3 +34,12 @@ export {
 export * from "./zarr/index.js";
 export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceIdentity, SourceSpec, SourceVariable } from "./sources/source.js";
 export { registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
+// Conversion ledger, claims, status and validate (issue 11).
+export {
+  LEDGER_PREFIX, taskIdOf, writeManifest, readManifest, writeTaskRecord, readTaskRecords, deleteTaskRecord, writeFailure, readFailures, clearFailure,
+  type ConversionManifest, type FailureRecord, type ManifestInput, type ManifestUnit, type SourceRef, type TaskRecord, type WriterId,
+} from "./convert/ledger.js";
+export { claimArchive, claimChunks, currentWriter, DEFAULT_LEASE_MS, type Claim, type ClaimChunksOptions } from "./convert/claims.js";
+export { status, type ConversionStatus, type Counts, type FailureStatus, type InputState, type InputStatus, type TimeRun, type UnitState, type VariableStatus } from "./convert/status.js";
+export { validate, type Problem, type ProblemKind, type UnitComparer, type ValidateOptions, type ValidationReport } from "./convert/validate.js";
+export { isLedgerError, isRegionClaimedError, LedgerError, RegionClaimedError, type ClaimHolder } from "./convert/ledger-errors.js";

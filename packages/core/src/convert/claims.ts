@@ -256,7 +256,25 @@ class HeldClaims {
     return { release: () => this.release(), refresh: () => this.refresh() };
   }
 
-  async refresh(): Promise<void> {
+  // One at a time: a timer's refresh that read the claim before release() deleted it must not write it back afterwards.
+  private queue: Promise<unknown> = Promise.resolve();
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  refresh(): Promise<void> {
+    return this.serial(() => this.refreshNow());
+  }
+
+  release(): Promise<void> {
+    this.released = true;
+    clearInterval(this.timer);
+    return this.serial(() => this.releaseNow());
+  }
+
+  private async refreshNow(): Promise<void> {
     if (this.lost !== undefined) throw this.lost;
     if (this.released) return;
     const refreshedAt = new Date().toISOString();
@@ -272,9 +290,7 @@ class HeldClaims {
     }
   }
 
-  async release(): Promise<void> {
-    this.released = true;
-    clearInterval(this.timer);
+  private async releaseNow(): Promise<void> {
     // Only our own: a claim taken over after our lease ran out is the taker's now.
     for (const key of [...this.docs.keys()].reverse()) {
       const stored = await readClaim(this.store, key);
