@@ -144,6 +144,19 @@ describe("dead writers", () => {
     await (await claimArchive(store, currentWriter())).release();
   });
 
+  it("of 10 writers racing to take over one killed writer's claim, exactly one wins; the others are refused", async () => {
+    const { root, store } = await archive();
+    await killed(await holderProcess(root, 0, 0));
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => claimChunks(store, { variable: "temp", chunks: [0, 0], writer: other(`taker${i}`) })));
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    for (const o of outcomes) if (o.status === "rejected") expect(isRegionClaimedError(o.reason)).toBe(true);
+    const holder = JSON.parse(readFileSync(join(root, ".parazarr/claims/temp/0.json"), "utf8")).writer.token;
+    expect(holder).toBe(`taker${outcomes.findIndex((o) => o.status === "fulfilled")}`);
+    expect(claimFiles(root)).toEqual(["0.json"]);
+    await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof claimChunks>>>).value.release();
+  });
+
   it("a claim whose pid now belongs to a later process (a reused pid) is a dead writer's", async () => {
     const { store } = await archive();
     // This process's pid, but a start time before it: the writer that had this pid is gone.
