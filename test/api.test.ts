@@ -75,6 +75,10 @@ describe("public API", () => {
       "isUnknownCodecError", "isUnknownSourceFormatError", "isWorkerCrashedError", "isZarrOptionError",
       "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "task",
       "transfer", "withPlan", "writeRegion",
-    ]);
+      // the conversion ledger, claims, status and validate (issue 11)
+      "DEFAULT_LEASE_MS", "LEDGER_PREFIX", "LedgerError", "RegionClaimedError", "claimArchive", "claimChunks", "clearFailure", "currentWriter",
+      "deleteTaskRecord", "isLedgerError", "isRegionClaimedError", "readFailures", "readManifest", "readTaskRecords", "status", "taskIdOf",
+      "validate", "writeFailure", "writeManifest", "writeTaskRecord",
+    ].sort());
   });
 });

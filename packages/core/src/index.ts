@@ -43,3 +43,8 @@ export { timeAxis } from "./convert/time-axis.js";
 export { regionFromCoordinates, checkCoordinatesMatch, type CoordinateSite } from "./convert/regions.js";
 export { suggestChunks, type ChunkSuggestionRequest } from "./convert/chunk-suggest.js";
 export * from "./convert/convert-errors.js";
+// Conversion ledger, status and validate (issue 11). The ledger's writers and claims stay internal: convert and writeFromSource use them.
+export { LEDGER_PREFIX, type ConversionManifest, type FailureRecord, type ManifestInput, type ManifestUnit, type SourceRef, type TaskRecord, type WriterId } from "./convert/ledger.js";
+export { status, type ConversionStatus, type Counts, type FailureStatus, type InputState, type InputStatus, type TimeRun, type UnitState, type VariableStatus } from "./convert/status.js";
+export { validate, type Problem, type ProblemKind, type UnitComparer, type ValidateOptions, type ValidationReport } from "./convert/validate.js";
+export { isLedgerError, isRegionClaimedError, LedgerError, RegionClaimedError, type ClaimHolder } from "./convert/ledger-errors.js";

@@ -81,6 +81,8 @@ export function withFileErrors(inner: Store, url: string, root: string): Store {
     get: (key, options) => guarded(key, "read", () => inner.get(key, options)),
     set: write,
     delete: (key) => guarded(key, "delete", () => inner.delete!(key)),
+    ...(inner.create && { create: (key: StoreKey, value: Uint8Array) => guarded(key, "write", () => inner.create!(key, value)) }),
+    ...(inner.flush && { flush: (keys: readonly StoreKey[]) => guarded(keys[0] ?? "/", "write", () => inner.flush!(keys)) }),
     // consolidate() lists through here; its system errors pass through unwrapped (a missing folder lists nothing).
     ...(inner.list && { list: inner.list.bind(inner) }),
   };

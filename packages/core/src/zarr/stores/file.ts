@@ -10,8 +10,19 @@
  * A writer killed mid-write leaves its temporary. The first write into a
  * directory (per opened store) removes those whose owner is dead
  * (temp-files.ts): a rerun after a kill cleans up after the killed run.
+ *
+ * `create` is exclusive: the bytes go to a temporary, which `link()` then
+ * names as the key. link(2) fails with EEXIST when the key exists, and is
+ * atomic, so of any number of writers (threads, processes, hosts on one
+ * NFSv3+ mount) exactly one wins, and a reader never sees a half-written
+ * claim (an `open(O_EXCL)` followed by a write would show an empty file).
+ *
+ * `flush` fsyncs each file and then each distinct parent directory: the
+ * rename or link that made a file visible lives in its directory, and a
+ * record of finished work must never survive a power loss that its chunks
+ * did not.
  */
-import { mkdir, opendir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, open, opendir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Store, StoreKey } from "./types.js";
 import { removeDeadTemporaries, temporaryPath } from "./temp-files.js";
@@ -50,6 +61,27 @@ export function openFileStore(root: string): Store {
         throw error;
       }
     },
+    async create(key, value) {
+      const file = pathOf(key);
+      await mkdir(dirname(file), { recursive: true });
+      await sweep(dirname(file));
+      const temporary = temporaryPath(file);
+      try {
+        await writeFile(temporary, value);
+        await link(temporary, file);
+        return true;
+      } catch (error) {
+        if ((error as { code?: unknown }).code === "EEXIST") return false;
+        throw error;
+      } finally {
+        await rm(temporary, { force: true }).catch(() => undefined);
+      }
+    },
+    async flush(keys) {
+      const files = [...new Set(keys.map(pathOf))];
+      await inBatches(files, fsyncFile);
+      await inBatches([...new Set(files.map((file) => dirname(file)))], fsyncFile);
+    },
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
@@ -64,4 +96,27 @@ export function openFileStore(root: string): Store {
       for await (const entry of dir) yield entry.isDirectory() ? `${entry.name}/` : entry.name;
     },
   };
+}
+
+// Bounded: a task's flush of thousands of chunks must not open thousands of descriptors at once.
+const FLUSH_PARALLEL = 16;
+
+async function inBatches(paths: readonly string[], run: (path: string) => Promise<void>): Promise<void> {
+  for (let i = 0; i < paths.length; i += FLUSH_PARALLEL) await Promise.all(paths.slice(i, i + FLUSH_PARALLEL).map(run));
+}
+
+/** fsync(2) of a file or a directory (opened read-only, which Linux and macOS allow for both); a missing one is skipped. */
+async function fsyncFile(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -22,7 +22,7 @@ export function checkStoreKey(key: string, url: string): asserts key is StoreKey
 
 /** The same store, but every key is checked first. */
 export function guardKeys(inner: Store, url: string): Store {
-  const { set, delete: remove, list } = inner;
+  const { set, delete: remove, list, create, flush } = inner;
   return {
     // async: a refused key is a rejection, like any other store failure, never a synchronous throw.
     async get(key, options) {
@@ -39,6 +39,18 @@ export function guardKeys(inner: Store, url: string): Store {
       async delete(key: StoreKey) {
         checkStoreKey(key, url);
         return remove.call(inner, key);
+      },
+    }),
+    ...(create && {
+      async create(key: StoreKey, value: Uint8Array) {
+        checkStoreKey(key, url);
+        return create.call(inner, key, value);
+      },
+    }),
+    ...(flush && {
+      async flush(keys: readonly StoreKey[]) {
+        for (const key of keys) checkStoreKey(key, url);
+        return flush.call(inner, keys);
       },
     }),
     ...(list && {

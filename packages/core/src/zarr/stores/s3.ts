@@ -26,9 +26,10 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { isTransientNetworkCode, isTransientStatus, networkErrorCode, redactUrl, S3StoreError, StoreDependencyError, StoreSpecError } from "./errors.js";
 import { redactText, scrubError } from "../../redact.js";
 import { linkAbort } from "./http.js";
+import { exclusiveCreate, listNames } from "./s3-create.js";
 import type { Store, StoreKey, StoreOptions, StoreSpec } from "./types.js";
 
-type S3Sdk = typeof import("@aws-sdk/client-s3");
+export type S3Sdk = typeof import("@aws-sdk/client-s3");
 
 /** The bucket and key prefix named by an `s3://bucket/prefix` URL. */
 export interface S3Location {
@@ -68,6 +69,7 @@ export async function openS3Store(spec: StoreSpec): Promise<Store> {
 
 function s3Store(sdk: S3Sdk, client: S3Client, { bucket, prefix }: S3Location): Store {
   const objectKey = (key: StoreKey) => (prefix === "" ? key.slice(1) : `${prefix}${key}`);
+  const exclusive = exclusiveCreate(sdk, client, bucket, objectKey("/.parazarr/probes/"), s3Error);
   return {
     async get(key, options) {
       const Key = objectKey(key);
@@ -97,6 +99,8 @@ function s3Store(sdk: S3Sdk, client: S3Client, { bucket, prefix }: S3Location): 
         throw s3Error("PutObject", bucket, Key, error);
       }
     },
+    create: (key, value) => exclusive.create(objectKey(key), value),
+    list: (prefix) => listNames(sdk, client, bucket, objectKey(prefix), s3Error),
     // S3 answers 204 for a key that does not exist, so a missing key is not an error here either.
     async delete(key) {
       const Key = objectKey(key);
@@ -217,7 +221,7 @@ const HINTS: Record<string, string> = {
 };
 
 /** A tagged error from an SDK failure, built from non-secret parts only. */
-function s3Error(operation: string, bucket: string, key: string, error: unknown): S3StoreError {
+export function s3Error(operation: string, bucket: string, key: string, error: unknown): S3StoreError {
   const e = (typeof error === "object" && error !== null ? error : {}) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const netCode = networkErrorCode(error);

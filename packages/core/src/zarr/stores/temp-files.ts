@@ -43,7 +43,7 @@ const bootTimeMs = (() => {
  * USER_HZ is 100 on every Linux ABI); undefined when the process is gone.
  * "0" where there is no /proc: owners are then checked by pid alone.
  */
-function processStart(pid: number): string | undefined {
+export function processStart(pid: number): string | undefined {
   if (bootTimeMs === undefined) return "0";
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");

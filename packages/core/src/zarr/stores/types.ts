@@ -37,7 +37,22 @@ export interface Store {
   /**
    * The names directly under `prefix` ("/" or "/a/b/"), a folder's with a
    * trailing "/"; nothing when it does not exist. Absent where a store
-   * cannot list (HTTP, and S3 for now): `consolidate` needs it.
+   * cannot list (HTTP): `consolidate`, claims and `validate` need it.
    */
   list?(prefix: StoreKey): AsyncIterable<string>;
+  /**
+   * Exclusive create: stores `value` under `key` only if nothing is there.
+   * True when this call created it, false when the key existed (whoever
+   * wrote it). Claims for independent writers rest on it: of any number of
+   * concurrent calls for one key, exactly one answers true. Absent on
+   * read-only stores.
+   */
+  create?(key: StoreKey, value: Uint8Array): Promise<boolean>;
+  /**
+   * Makes `keys` (already written) durable: after it resolves, a power loss
+   * keeps them. The file store fsyncs each file and its directory; stores
+   * whose writes are durable once acknowledged (S3) leave it out. A key
+   * that does not exist is skipped (a chunk left empty is absent).
+   */
+  flush?(keys: readonly StoreKey[]): Promise<void>;
 }
