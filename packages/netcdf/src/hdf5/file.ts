@@ -173,9 +173,17 @@ const CONSTRUCTORS = {
 function readBox(d: Dataset, variable: SourceVariable, box: readonly (readonly [number, number])[]): TypedArray {
   const Ctor = CONSTRUCTORS[variable.dtype];
   if (elementCount(boxShape(box)) === 0) return new Ctor(0);
-  const values = variable.shape.length === 0 ? d.value : d.slice(box.map(([start, stop]) => [start, stop]));
+  // A scalar's value comes back as a plain number (or bigint), not an array.
+  const values = variable.shape.length === 0 ? scalarArray(Ctor, d.value) : d.slice(box.map(([start, stop]) => [start, stop]));
   if (!(values instanceof Ctor)) {
     throw new NetcdfFormatError(variable.name, `h5wasm returned ${Object.prototype.toString.call(values)} for a ${variable.dtype} variable`);
   }
   return values;
+}
+
+function scalarArray(Ctor: (typeof CONSTRUCTORS)[keyof typeof CONSTRUCTORS], value: unknown): unknown {
+  if (typeof value !== "number" && typeof value !== "bigint") return value;
+  const out = new Ctor(1);
+  (out as unknown as (number | bigint)[])[0] = value;
+  return out;
 }
