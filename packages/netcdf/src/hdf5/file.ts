@@ -14,7 +14,7 @@ import type { Dataset, Group } from "h5wasm/node";
 import { boxShape, checkBox, elementCount, variableToRead } from "../box.js";
 import { NetcdfFormatError, NetcdfSourceError } from "../errors.js";
 import { userAttributes } from "./attributes.js";
-import { h5wasm } from "./h5wasm.js";
+import { h5wasm, hdf5Reason } from "./h5wasm.js";
 
 export interface LocalHdf5 {
   readonly url: string;
@@ -54,7 +54,7 @@ export async function openHdf5(local: LocalHdf5): Promise<SourceFile> {
     handle = new h5.File(local.path, "r");
   } catch (cause) {
     await local.release();
-    throw new NetcdfFormatError(file, `corrupt or truncated HDF5 file (h5wasm: ${(cause as Error).message})`);
+    throw new NetcdfFormatError(file, `corrupt or truncated HDF5 file (HDF5: ${hdf5Reason(cause)})`);
   }
   try {
     return describe(local, handle, h5);
@@ -62,7 +62,7 @@ export async function openHdf5(local: LocalHdf5): Promise<SourceFile> {
     handle.close();
     await local.release();
     if ((error as { _tag?: unknown })._tag !== undefined) throw error;
-    throw new NetcdfFormatError(file, `corrupt or truncated HDF5 file (h5wasm: ${(error as Error).message})`);
+    throw new NetcdfFormatError(file, `corrupt or truncated HDF5 file (HDF5: ${hdf5Reason(error)})`);
   }
 }
 
@@ -127,7 +127,12 @@ function describe(local: LocalHdf5, root: Group & { close(): unknown }, h5: { Da
       checkBox(file, variable, box);
       if (closed !== undefined) throw new NetcdfSourceError(file, "read after close()");
       options?.signal?.throwIfAborted();
-      return readBox(datasets.get(name)!, variable, box);
+      try {
+        return readBox(datasets.get(name)!, variable, box);
+      } catch (error) {
+        // A chunk that does not inflate, a file cut short after it was opened.
+        throw new NetcdfFormatError(file, `variable ${JSON.stringify(name)}, box ${JSON.stringify(box)}: cannot be read (HDF5: ${hdf5Reason(error)})`);
+      }
     },
     close() {
       closed ??= (async () => {
@@ -176,7 +181,7 @@ function readBox(d: Dataset, variable: SourceVariable, box: readonly (readonly [
   // A scalar's value comes back as a plain number (or bigint), not an array.
   const values = variable.shape.length === 0 ? scalarArray(Ctor, d.value) : d.slice(box.map(([start, stop]) => [start, stop]));
   if (!(values instanceof Ctor)) {
-    throw new NetcdfFormatError(variable.name, `h5wasm returned ${Object.prototype.toString.call(values)} for a ${variable.dtype} variable`);
+    throw new Error(`h5wasm returned ${Object.prototype.toString.call(values)} for a ${variable.dtype} variable`);
   }
   return values;
 }

@@ -21,9 +21,20 @@ let instance: Promise<H5wasm> | undefined;
 
 export function h5wasm(): Promise<H5wasm> {
   instance ??= import("h5wasm/node").then(async (module) => {
-    await module.default.ready;
+    const wasm = await module.default.ready;
+    // HDF5's default error handler prints its whole error stack to stderr
+    // (HDF5-DIAG, a dozen lines per failed open); this one throws it instead,
+    // so a corrupt file is one tagged error and nothing on stderr.
+    wasm.activate_throwing_error_handler();
     return module.default;
   });
   instance.catch(() => (instance = undefined));
   return instance;
+}
+
+/** The innermost reason in an HDF5 error stack ("truncated file: eof = …"), or the message as it is. */
+export function hdf5Reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const reasons = [...message.matchAll(/ in [\w:]+\(\): (.+)$/gm)].map((m) => m[1]!.trim());
+  return reasons.at(-1) ?? message.split("\n")[0]!;
 }
