@@ -73,7 +73,7 @@ describe("public API", () => {
       "isProtocolVersionError", "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
       "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
       "isUnknownCodecError", "isUnknownSourceFormatError", "isWorkerCrashedError", "isZarrOptionError",
-      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "task",
+      "map", "mapUnordered", "open", "openSource", "openStore", "read", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "task",
       "transfer", "withPlan", "writeRegion",
       // the conversion ledger, claims, status and validate (issue 11)
       "DEFAULT_LEASE_MS", "LEDGER_PREFIX", "LedgerError", "RegionClaimedError", "claimArchive", "claimChunks", "clearFailure", "currentWriter",

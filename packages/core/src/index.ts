@@ -33,7 +33,7 @@ export {
 } from "./errors.js";
 export * from "./zarr/index.js";
 export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceIdentity, SourceSpec, SourceVariable } from "./sources/source.js";
-export { registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
+export { openSource, registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
 export * from "./convert/index.js";
 // Conversion (issue 11): CF time, time axes, regions from coordinates, chunk suggestion.
 export { normalizeCalendar, isLeapYear, daysInMonth, type Calendar } from "./convert/calendars.js";

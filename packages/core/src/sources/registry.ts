@@ -7,7 +7,7 @@
  */
 import { addSetupModule } from "../task/setup.js";
 import { ParazarrError, hasTag } from "../errors.js";
-import type { SourceFormat, SourceSpec } from "./source.js";
+import type { SourceFile, SourceFormat, SourceSpec } from "./source.js";
 
 export type SourceFormatLoader = () => Promise<SourceFormat>;
 
@@ -46,6 +46,15 @@ export async function sourceFormatOf(spec: SourceSpec): Promise<SourceFormat> {
   const loader = formats.get(spec.format);
   if (loader === undefined) throw new UnknownSourceFormatError(spec.format);
   return loader();
+}
+
+/**
+ * Opens a source in this process through its registered format: what a
+ * task does with a SourceSpec it was given (the worker's own copy of the
+ * format, registered there by the set-up module).
+ */
+export async function openSource(spec: SourceSpec, options?: { readonly signal?: AbortSignal }): Promise<SourceFile> {
+  return (await sourceFormatOf(spec)).open(spec.url, options);
 }
 
 export function registeredSourceFormats(): string[] {
