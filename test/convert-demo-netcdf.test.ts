@@ -5,11 +5,12 @@
  * attributes, packed sst, CF time with two epochs — and xarray combines them.
  */
 import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- an example script, plain JavaScript without types
-import { makeNetcdfCollection } from "../examples/make-netcdf.mjs";
 import { tempDirs } from "./fixtures/zarr-helpers.js";
+
+const MAKE_NETCDF = fileURLToPath(new URL("../examples/make-netcdf.mjs", import.meta.url));
 
 const run = promisify(execFile);
 const dirs = tempDirs();
@@ -37,7 +38,10 @@ print(json.dumps(out))
 
 describe("examples/make-netcdf.mjs", () => {
   it("writes NetCDF-4 files that ncdump and netCDF4-python read with dimensions, coordinates, attributes and CF time", async () => {
-    const files: string[] = await makeNetcdfCollection(dirs.temp("demo-nc"), { files: 2, days: 3, nlat: 9, nlon: 18 });
+    // as the README runs it
+    const { stdout } = await run(process.execPath, [MAKE_NETCDF, dirs.temp("demo-nc"), "--files", "2", "--days", "3", "--nlat", "9", "--nlon", "18"]);
+    const files = stdout.trim().split("\n");
+    expect(files).toHaveLength(2);
 
     const kinds = await Promise.all(files.map(async (f) => (await run("ncdump", ["-k", f])).stdout.trim()));
     expect(kinds).toEqual(["netCDF-4", "netCDF-4"]);
