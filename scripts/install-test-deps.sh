@@ -4,9 +4,13 @@
 #   python3-xarray               xarray opens the archives parazarr builds (consolidated v2 metadata)
 #   openssh-server               real sshd instances on loopback for the ssh({ hosts }) backend
 #   openssl                      a throw-away certificate for the https:// store tests
+#   netcdf-bin                   ncgen/ncdump, netCDF-C's own tools, check the NetCDF files the demo writes and the Zarr v2 metadata convert writes
+#   python3-netcdf4              writes the NetCDF test collections (NETCDF4 and classic formats) through netCDF-C, as real archives are made
+#   python3-cftime               CF time on every calendar (noleap, 360_day, ...) for the collections and the reference decoding
+#   python3-dask                 xarray's open_mfdataset, the reference the conversion is compared with and the benchmark's baseline
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
-packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl)
+packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl netcdf-bin python3-netcdf4 python3-cftime python3-dask)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
