@@ -47,7 +47,7 @@ export async function checkSources(
   return checked;
 }
 
-function transformFor(model: ArchiveModel, variable: ArchiveVariable, scan: ScannedSource, repackMode: "auto" | "refuse"): Transform {
+export function transformFor(model: ArchiveModel, variable: ArchiveVariable, scan: ScannedSource, repackMode: "auto" | "refuse"): Transform {
   const url = scan.source.url;
   const found = scan.variables[variable.name];
   if (found === undefined) {

@@ -59,14 +59,13 @@ function sameIdentity(a: SourceIdentity, b: SourceIdentity): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.etag === b.etag;
 }
 
-export async function convertUnit(unit: UnitTask, signal?: AbortSignal): Promise<UnitResult> {
+/** The unit's values as the archive stores them, read from the slices of its sources; time steps no source holds stay fill. */
+export async function assembleUnit(unit: Omit<UnitTask, "archive" | "writer" | "replaces">, signal?: AbortSignal): Promise<{ slab: TypedArray; shape: number[]; clipped: number }> {
   const { array, region, timeAxis } = unit;
   const shape = region.map(([a, b]) => b - a);
   const slab = new (typedArrayFor(array.dtype))(product(shape));
   const stride = cStrides(shape);
   if (array.fillValue !== null) fillBlock({ data: slab, offset: 0, stride }, shape, array.fillValue);
-  const store = await openStore(unit.archive);
-  if (unit.replaces) await deleteTaskRecord(store, unit.id);
   let clipped = 0;
   for (const piece of unit.pieces) {
     signal?.throwIfAborted();
@@ -79,6 +78,14 @@ export async function convertUnit(unit: UnitTask, signal?: AbortSignal): Promise
       pieceShape,
     );
   }
+  return { slab, shape, clipped };
+}
+
+export async function convertUnit(unit: UnitTask, signal?: AbortSignal): Promise<UnitResult> {
+  const { array, region } = unit;
+  const store = await openStore(unit.archive);
+  if (unit.replaces) await deleteTaskRecord(store, unit.id);
+  const { slab, shape, clipped } = await assembleUnit(unit, signal);
   signal?.throwIfAborted();
   const receipt = await writeRegion(array, region.map(([a, b]) => [a, b] as [number, number]), { data: slab, shape }, { inline: "always", independent: true });
   await store.flush?.(receipt.chunks.map((c) => c.key as `/${string}`));
@@ -96,7 +103,7 @@ export async function convertUnit(unit: UnitTask, signal?: AbortSignal): Promise
   return { id: unit.id, chunks: receipt.chunksWritten, bytes: receipt.bytesWritten, clipped };
 }
 
-async function readPiece(unit: UnitTask, piece: UnitPiece, signal?: AbortSignal): Promise<{ values: TypedArray; clipped: number }> {
+async function readPiece(unit: Pick<UnitTask, "array" | "region" | "timeAxis">, piece: UnitPiece, signal?: AbortSignal): Promise<{ values: TypedArray; clipped: number }> {
   let file = await openCachedSource(piece.source, signal);
   const now = await currentIdentity(piece.source, file.identity);
   if (!sameIdentity(now, piece.identity)) {

@@ -1,0 +1,122 @@
+/**
+ * The job users come for, as they would run it: NetCDF files made by
+ * netCDF-C as real archives look (NETCDF4 zlib and classic formats mixed,
+ * CF time in other epochs per file, a float variable with NaN fill and a
+ * packed int16 with _FillValue and missing values, a static variable,
+ * bounds, 5-day files against 8-step chunks) converted into one Zarr
+ * archive, which xarray must open as it opens `open_mfdataset(files)`:
+ * decoded values, coordinates, CF time and attributes, and the packed
+ * integers bit-exact. On sequential(), threads(2), processes(2) and ssh
+ * (two loopback sshd hosts), each checked to have run on its workers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { join } from "node:path";
+import { convert, open, read, sequential, status, validate, withPlan, type Plan } from "@parazarr/core";
+import { netcdf } from "@parazarr/netcdf";
+import { threads } from "@parazarr/backend-threads";
+import { processes } from "@parazarr/backend-processes";
+import { ssh } from "@parazarr/backend-ssh";
+import { makeCollection, type CollectionFile } from "./fixtures/netcdf-collection.js";
+import { compareWithMfdataset } from "./fixtures/compare-mfdataset.js";
+import { expectRanOn, observed, type ObservedPlan } from "./fixtures/observed-plan.js";
+import { tempDirs } from "./fixtures/zarr-helpers.js";
+import { sshOptions, startSshServers, type SshServers } from "../packages/backend-ssh/test/fixtures/servers.js";
+
+const dirs = tempDirs();
+let files: CollectionFile[];
+let paths: string[];
+let servers: SshServers;
+
+beforeAll(async () => {
+  servers = await startSshServers(2);
+  files = await makeCollection(dirs.temp("nc"), {
+    files: 6,
+    period: { days: 5 },
+    nlat: 19,
+    nlon: 36,
+    formats: ["NETCDF4", "NETCDF3_CLASSIC", "NETCDF4_CLASSIC", "NETCDF3_64BIT_OFFSET"],
+    timeUnits: ["days since 2020-01-01", "hours since 1990-01-01 00:00:00"],
+    zlib: 4,
+    missingFraction: 0.05,
+  });
+  paths = files.map((f) => f.path);
+}, 120_000);
+afterAll(async () => {
+  await servers?.stop();
+  dirs.removeAll();
+});
+
+const plans: Array<[string, () => Plan, RegExp | undefined]> = [
+  ["sequential()", () => sequential(), undefined],
+  ["threads(2)", () => threads(2), /^thread \d+$/],
+  ["processes(2)", () => processes(2), /^pid \d+$/],
+  ["ssh (2 loopback hosts)", () => ssh(sshOptions(servers, { workersPerHost: 1 })), /./],
+];
+
+describe.each(plans)("convert NetCDF on %s", (_, makePlan, worker) => {
+  let watched: ObservedPlan;
+  beforeAll(() => {
+    watched = observed(makePlan());
+  });
+  afterAll(async () => watched.plan.close());
+
+  it("gives an archive that xarray opens as open_mfdataset(files), decoded and raw; status and validate agree it is complete", async () => {
+    const archive = join(dirs.temp("zarr"), "archive.zarr");
+    const summary = await withPlan(watched.plan, () => convert(netcdf(paths), archive, { chunks: { time: 8 } }));
+    if (worker !== undefined) {
+      expectRanOn(watched, "scanSources", worker);
+      expectRanOn(watched, "convertUnits", worker);
+    }
+    expect(summary.timeSteps).toBe(30);
+    expect(summary.tasks.failed).toBe(0);
+    const report = await compareWithMfdataset(archive, paths);
+    expect(report.differences).toEqual([]);
+    expect(report.equal).toBe(true);
+    expect(report.checked.variables).toBeGreaterThanOrEqual(6);
+
+    const state = await status(archive);
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+    const checked = await withPlan(watched.plan, () => validate(archive));
+    expect(checked.problems).toEqual([]);
+    expect(checked.ok).toBe(true);
+  }, 180_000);
+});
+
+describe("the archive in other readers", () => {
+  it("netCDF-C's ncdump reads its dimensions, variables, CF time and attributes (Zarr v2)", async () => {
+    const archive = join(dirs.temp("ncdump"), "archive.zarr");
+    await convert(netcdf(paths), archive, { chunks: { time: 8 }, codec: "none" });
+    const { stdout } = await promisify(execFile)("ncdump", ["-h", `file://${archive}#mode=zarr,file`]);
+    expect(stdout).toMatch(/time = 30 ;/);
+    expect(stdout).toMatch(/lat = 19 ;/);
+    expect(stdout).toMatch(/float t2m\(time, lat, lon\)/);
+    expect(stdout).toMatch(/short sst\(time, lat, lon\)/);
+    expect(stdout).toMatch(/sst:scale_factor = /);
+    expect(stdout).toMatch(/time:units = "days since 2020-01-01"/);
+    expect(stdout).toMatch(/time:calendar = "standard"/);
+    expect(stdout).toMatch(/:Conventions = "CF-/);
+    // The ledger under /.parazarr is not taken for a group.
+    expect(stdout).not.toMatch(/group:/);
+    // Uncompressed, so netCDF-C (built without filter plugins) reads the values too.
+    const values = await promisify(execFile)("ncdump", ["-v", "time", `file://${archive}#mode=zarr,file`]);
+    expect(values.stdout.replace(/\s+/g, " ")).toContain("time = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,");
+  }, 120_000);
+
+  it("Zarr v3 holds the same values as v2", async () => {
+    const dir = dirs.temp("v3");
+    const v2 = join(dir, "v2.zarr");
+    const v3 = join(dir, "v3.zarr");
+    await convert(netcdf(paths), v2, { chunks: { time: 8 } });
+    await convert(netcdf(paths), v3, { chunks: { time: 8 }, zarrFormat: 3 });
+    for (const name of ["time", "lat", "lon", "lat_bnds", "t2m", "sst", "land_mask"]) {
+      const a = await open(v2, name);
+      const b = await open(v3, name);
+      expect(b.zarrFormat).toBe(3);
+      expect(b.dimensionNames).toEqual(a.dimensionNames);
+      expect(b.attributes).toMatchObject(Object.fromEntries(Object.entries(a.attributes).filter(([k]) => k !== "_ARRAY_DIMENSIONS")));
+      expect((await read(b, null)).data).toEqual((await read(a, null)).data);
+    }
+  }, 120_000);
+});
