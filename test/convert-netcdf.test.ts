@@ -120,3 +120,29 @@ describe("the archive in other readers", () => {
     }
   }, 120_000);
 });
+
+describe.each(["noleap", "360_day", "all_leap", "proleptic_gregorian", "julian"] as const)("the %s calendar", (calendar) => {
+  it("monthly files with other epochs land on one axis that xarray decodes as open_mfdataset does", async () => {
+    const dir = dirs.temp(`cal-${calendar}`);
+    const monthly = await makeCollection(join(dir, "nc"), {
+      files: 4,
+      period: "month",
+      stepHours: 24,
+      start: "2020-01-01",
+      calendar,
+      nlat: 5,
+      nlon: 8,
+      formats: ["NETCDF4", "NETCDF3_64BIT_OFFSET"],
+      timeUnits: ["days since 2020-01-01", "hours since 1850-01-01 00:00:00", "seconds since 2000-01-01"],
+    });
+    const archive = join(dir, "archive.zarr");
+    const summary = await convert(netcdf(monthly.map((f) => f.path)), archive, { chunks: { time: 7 } });
+    expect(summary.timeSteps).toBe(monthly.reduce((n, f) => n + f.steps, 0));
+    expect(summary.first).toBe(monthly[0]!.first);
+    expect(summary.last).toBe(monthly.at(-1)!.last);
+    const report = await compareWithMfdataset(archive, monthly.map((f) => f.path));
+    expect(report.differences).toEqual([]);
+    expect(report.equal).toBe(true);
+  }, 120_000);
+});
+
