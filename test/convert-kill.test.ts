@@ -28,17 +28,22 @@ function archiveBytes(archive: string): Record<string, string> {
   return Object.fromEntries(Object.entries(snapshotStore(archive)).filter(([key]) => !key.startsWith(".parazarr/")));
 }
 
-/** Runs the child; kills it after `killAfterMs` (if given). Resolves how it ended. */
-function runChild(files: string[], archive: string, plan: string, killAfterMs?: number): Promise<{ killed: boolean; output: string }> {
+type Kill = { afterMs: number } | { afterTask: number };
+
+/** Runs the child; kills it `afterMs` after its start or as soon as it reports task number `afterTask`. Resolves how it ended. */
+function runChild(files: string[], archive: string, plan: string, kill?: Kill): Promise<{ killed: boolean; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, JSON.stringify({ formatModule: FORMAT, files, archive, plan, options: OPTIONS })], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
     let errors = "";
-    child.stdout.on("data", (d) => (output += d));
+    child.stdout.on("data", (d) => {
+      output += d;
+      if (kill !== undefined && "afterTask" in kill && new RegExp(`^task ${kill.afterTask}/`, "m").test(output)) child.kill("SIGKILL");
+    });
     child.stderr.on("data", (d) => (errors += d));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    const timer = kill !== undefined && "afterMs" in kill ? setTimeout(() => child.kill("SIGKILL"), kill.afterMs) : undefined;
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -65,6 +70,8 @@ describe.each(["sequential", "processes"])("a conversion killed at random moment
     const fullMs = Date.now() - started;
     expect(full.output).toContain("done");
     const expected = archiveBytes(reference);
+    const tasks = Number(/task \d+\/(\d+)/.exec(full.output)?.[1]);
+    expect(tasks).toBeGreaterThan(10);
     expect(Object.keys(expected).filter((k) => /^t2m\/\d/.test(k)).length).toBeGreaterThan(10);
 
     const random = seeded(plan === "sequential" ? 7 : 11);
@@ -74,8 +81,10 @@ describe.each(["sequential", "processes"])("a conversion killed at random moment
       // One to three kills in a row on the same archive, each at a random moment of a full run's time.
       const kills = 1 + Math.floor(random() * 3);
       for (let k = 0; k < kills; k++) {
-        const result = await runChild(files, archive, plan, Math.floor(random() * fullMs));
-        if (result.killed && /task \d+/.test(result.output)) killedMidWrite++;
+        // Half the kills at a random moment (start-up, scan, template, tasks, the end), half right after a random task.
+        const kill: Kill = random() < 0.5 ? { afterMs: Math.floor(random() * fullMs) } : { afterTask: 1 + Math.floor(random() * (tasks - 1)) };
+        const result = await runChild(files, archive, plan, kill);
+        if (result.killed && /^task \d+/m.test(result.output) && !result.output.includes("done")) killedMidWrite++;
       }
       const last = await runChild(files, archive, plan);
       expect(last.output).toContain("done");

@@ -2,7 +2,12 @@
 import { task } from "../task/task.js";
 import { convertUnit, type UnitTask } from "./convert-task.js";
 import { scanSource, type ScanRequest } from "./scan.js";
+import { writeStatic, type StaticWrite } from "./static-write.js";
+
+export type { StaticWrite };
 
 export const scanSources = task(import.meta.url, "scanSources", (request: ScanRequest, context) => scanSource(request, context.signal));
 
 export const convertUnits = task(import.meta.url, "convertUnits", (unit: UnitTask, context) => convertUnit(unit, context.signal));
+
+export const writeStatics = task(import.meta.url, "writeStatics", (job: StaticWrite, context) => writeStatic(job, context.signal));

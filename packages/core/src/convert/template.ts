@@ -23,7 +23,8 @@ import { formatInstant } from "./cf-date.js";
 import { readManifest, writeManifest, type ConversionManifest, type ManifestInput, type ManifestUnit } from "./ledger.js";
 import { castTo } from "./packing.js";
 import type { ScannedSource } from "./scan.js";
-import { openCachedSource } from "./source-cache.js";
+import { writeStatics, type StaticWrite } from "./tasks.js";
+import { map } from "../map/map.js";
 import { TemplateMismatchError } from "./workflow-errors.js";
 
 export type ManifestState = "template" | "ready";
@@ -114,11 +115,15 @@ export async function writeTemplate(
   const draft = withLayout(manifestOf(model, time, signature, "template", previous?.inputs ?? [], previous?.units ?? [], previous), layout);
   await writeManifest(store, draft);
   await writeRootGroup(spec, store, model);
+  const statics: StaticWrite[] = [];
   for (const variable of model.variables) {
     const array = await createOrOpen(spec, model, variable);
     if (variable.role === "time") await writeRegion(array, null, castTo(time.encoded, variable.dtype));
-    if (variable.role === "static") await writeStatic(array, template, variable);
+    if (variable.role === "static") statics.push({ array, source: template.source, variable: variable.name, shape: variable.shape });
   }
+  // On the plan's workers, which open the template source anyway: the
+  // caller never loads a reader (h5wasm holds ≈ 100 MB per instance).
+  await map(writeStatics, statics);
   const ready = withLayout(manifestOf(model, time, signature, "ready", draft.inputs, draft.units, draft), layout);
   await writeManifest(store, ready);
   return ready;
@@ -164,12 +169,5 @@ async function createOrOpen(spec: StoreSpec, model: ArchiveModel, v: ArchiveVari
     for (const name of [".zarray", ".zattrs", "zarr.json"]) await store.delete!(`/${v.name}/${name}`);
     return createOrOpen(spec, model, v, false);
   }
-}
-
-async function writeStatic(array: ZarrArray, template: ScannedSource, v: ArchiveVariable): Promise<void> {
-  const file = await openCachedSource(template.source);
-  const raw = await file.read(v.name, v.shape.map((n) => [0, n] as const));
-  if (raw.length === 0) return;
-  await writeRegion(array, null, { data: castTo(raw, v.dtype), shape: v.shape });
 }
 

@@ -1,0 +1,23 @@
+import { convert, setPlan, openSource } from "@parazarr/core";
+import { threads } from "@parazarr/backend-threads";
+import { netcdf } from "@parazarr/netcdf";
+import { readdirSync, rmSync } from "node:fs";
+const dir = "/tmp/pz-bench-small/era-8d-721x1440-zlib4";
+const files = readdirSync(dir).filter((f) => f.endsWith(".nc")).map((f) => `${dir}/${f}`).sort();
+if (process.argv[2] === "threads") setPlan(threads(2));
+// raw read speed of one file
+let t = performance.now();
+const src = await openSource(netcdf(files[0])[0]);
+console.log("open", (performance.now() - t).toFixed(0), "ms");
+t = performance.now();
+const v = await src.read("t2m", [[0, 1], [0, 721], [0, 1440]]);
+console.log("read t2m plane", (performance.now() - t).toFixed(0), "ms", v.length);
+t = performance.now();
+await src.read("sst", [[0, 1], [0, 721], [0, 1440]]);
+console.log("read sst plane", (performance.now() - t).toFixed(0), "ms");
+rmSync("/tmp/prof.zarr", { recursive: true, force: true });
+t = performance.now();
+let last = t;
+await convert(netcdf(files), "/tmp/prof.zarr", { chunks: { time: 8, lat: 361, lon: 720 }, onProgress: (p) => { const now = performance.now(); console.log(p.phase, p.done, p.total, (now - t).toFixed(0)); last = now; } });
+console.log("total", (performance.now() - t).toFixed(0));
+process.exit(0);
