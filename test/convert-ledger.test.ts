@@ -24,8 +24,9 @@ const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes
 const RACER = fileURLToPath(new URL("./fixtures/exclusive-creates.mjs", import.meta.url));
 
 /** Starts `n` child processes that each make `count` concurrent creates of `key` at once; the wins of each. */
-async function raceInChildren(url: string, key: string, n: number, count: number, env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
-  const children = Array.from({ length: n }, (_, i) => spawn(process.execPath, [RACER, url, key, String(count), `child${i}`], { env, stdio: ["pipe", "pipe", "inherit"] }));
+async function raceInChildren(url: string, key: string, n: number, count: number, options?: object): Promise<number[]> {
+  const args = (i: number) => [RACER, url, key, String(count), `child${i}`, ...(options !== undefined ? [JSON.stringify(options)] : [])];
+  const children = Array.from({ length: n }, (_, i) => spawn(process.execPath, args(i), { stdio: ["pipe", "pipe", "inherit"] }));
   const lines = children.map((child) => {
     const out: string[] = [];
     let ready!: () => void;
@@ -187,6 +188,14 @@ describe("S3 store: create and list", () => {
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(decode(await store.get("/.parazarr/claims/t/0.json"))).toBe(`writer ${wins.indexOf(true)}`);
     expect(await store.create!("/.parazarr/claims/t/0.json", encode("late"))).toBe(false);
+  });
+
+  it("on a server with conditional writes, of 3 child processes making 10 concurrent creates each, exactly one wins", async () => {
+    const options = { ...s3.options, endpoint: proxy.endpoint };
+    const wins = await raceInChildren(`s3://${s3.bucket}/conditional-children`, "/.parazarr/claims/t/3.json", 3, 10, options);
+    expect(wins.reduce((a, b) => a + b, 0)).toBe(1);
+    const store = await openStore({ url: `s3://${s3.bucket}/conditional-children`, options });
+    expect(decode(await store.get("/.parazarr/claims/t/3.json"))).toMatch(/^child\d-\d$/);
   });
 
   it("s3rver ignores If-None-Match: detected once, with a warning, and create falls back to put and read-back", async () => {
