@@ -10,8 +10,11 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
-  claimArchive, claimChunks, currentWriter, isRegionClaimedError, openStore, taskIdOf, writeTaskRecord, type RegionClaimedError, type Store, type WriterId,
+  isRegionClaimedError, openStore, type RegionClaimedError, type Store, type WriterId,
 } from "@parazarr/core";
+// The ledger's writers and claims are internal to core (convert and writeFromSource use them): imported from its build.
+import { taskIdOf, writeTaskRecord } from "../packages/core/dist/convert/ledger.js";
+import { claimArchive, claimChunks, currentWriter } from "../packages/core/dist/convert/claims.js";
 import { rejection, tempDirs } from "./fixtures/zarr-helpers.js";
 
 const dirs = tempDirs();

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  create, isLedgerError, openStore, readFailures, readManifest, readTaskRecords, taskIdOf, writeFailure, writeManifest, writeRegion, writeTaskRecord,
-  deleteTaskRecord, clearFailure, type ConversionManifest, type TaskRecord,
+  create, isLedgerError, openStore, writeRegion, type ConversionManifest, type TaskRecord,
 } from "@parazarr/core";
+// The ledger's writers and claims are internal to core (convert and writeFromSource use them): imported from its build.
+import { readFailures, readManifest, readTaskRecords, taskIdOf, writeFailure, writeManifest, writeTaskRecord, deleteTaskRecord, clearFailure } from "../packages/core/dist/convert/ledger.js";
 import { rejection, tempDirs } from "./fixtures/zarr-helpers.js";
 import { startS3Server } from "./fixtures/s3-server.mjs";
 

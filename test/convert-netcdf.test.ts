@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { convert, open, read, sequential, status, validate, withPlan, type Plan } from "@parazarr/core";
+import { chunkKey, convert, open, openStore, read, sequential, status, validate, withPlan, writeRegion, type Plan } from "@parazarr/core";
+import { readTaskRecords, writeTaskRecord } from "../packages/core/dist/convert/ledger.js";
+import { readFileSync, writeFileSync } from "node:fs";
 import { netcdf } from "@parazarr/netcdf";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
@@ -143,6 +145,39 @@ describe.each(["noleap", "360_day", "all_leap", "proleptic_gregorian", "julian"]
     const report = await compareWithMfdataset(archive, monthly.map((f) => f.path));
     expect(report.differences).toEqual([]);
     expect(report.equal).toBe(true);
+  }, 120_000);
+});
+
+describe("validate", () => {
+  it("names a corrupted chunk; deep re-reads units from their sources and names a chunk that matches its checksum but not its sources", async () => {
+    const archive = join(dirs.temp("validate"), "archive.zarr");
+    await convert(netcdf(paths), archive, { chunks: { time: 8 } });
+    expect((await validate(archive, { deep: true })).problems).toEqual([]);
+
+    // A flipped byte: the checksum says so.
+    const t2m = await open(archive, "t2m");
+    const key = chunkKey(t2m, [1, 0, 0]);
+    const file = join(archive, key);
+    const original = readFileSync(file);
+    const flipped = Buffer.from(original);
+    const middle = flipped.length >> 1;
+    flipped[middle] = flipped[middle]! ^ 0xff;
+    writeFileSync(file, flipped);
+    const report = await validate(archive);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ kind: "checksum-mismatch", chunk: key })]);
+    writeFileSync(file, original);
+
+    // Wrong values stored with a matching record (a writer's bug): only the sources can tell.
+    const receipt = await writeRegion(t2m, [[8, 16], null, null], new Float32Array(8 * 19 * 36).fill(250));
+    const store = await openStore({ url: `file://${archive}` });
+    const records = await readTaskRecords(store);
+    const record = [...records.values()].find((r) => r.chunks.some((c) => c.key === key))!;
+    await writeTaskRecord(store, { ...record, chunks: receipt.chunks });
+    expect((await validate(archive)).problems).toEqual([]);
+    const deep = await validate(archive, { deep: true });
+    expect(deep.problems).toEqual([expect.objectContaining({ kind: "source-mismatch", chunk: key, variable: "t2m" })]);
+    expect(deep.problems[0]!.message).toMatch(/differ from the sources/);
   }, 120_000);
 });
 

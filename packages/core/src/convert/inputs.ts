@@ -24,7 +24,7 @@ function formatFor(where: string, url: string): string {
   if (formats.length === 1) return formats[0]!;
   throw new ConvertOptionError(
     formats.length === 0
-      ? `${where}: no source format is registered to open ${JSON.stringify(redactUrl(url))}; install and import one (npm install @parazarr/netcdf; import { netcdf } from "@parazarr/netcdf")`
+      ? `${where}: no source format is registered to open ${JSON.stringify(redactUrl(url))}; install and import one (npm install @parazarr/netcdf, then import the package in your script)`
       : `${where}: several source formats are registered (${formats.join(", ")}); pass sources as { url, format } (netcdf(paths) does that)`,
     "inputs",
   );

@@ -3,6 +3,7 @@ import { task } from "../task/task.js";
 import { convertUnit, type UnitTask } from "./convert-task.js";
 import { scanSource, type ScanRequest } from "./scan.js";
 import { writeStatic, type StaticWrite } from "./static-write.js";
+import { hashChunkGroup, type ChunkCheckGroup } from "./validate.js";
 
 export type { StaticWrite };
 
@@ -11,3 +12,5 @@ export const scanSources = task(import.meta.url, "scanSources", (request: ScanRe
 export const convertUnits = task(import.meta.url, "convertUnits", (unit: UnitTask, context) => convertUnit(unit, context.signal));
 
 export const writeStatics = task(import.meta.url, "writeStatics", (job: StaticWrite, context) => writeStatic(job, context.signal));
+
+export const checkChunkGroup = task(import.meta.url, "checkChunkGroup", (group: ChunkCheckGroup, context) => hashChunkGroup(group, context.signal));

@@ -19,7 +19,8 @@
  */
 import { createHash } from "node:crypto";
 import { mapUnordered } from "../map/map.js";
-import { task } from "../task/task.js";
+import { checkChunkGroup } from "./tasks.js";
+import { compareUnitWithSources } from "./deep-check.js";
 import { open } from "../zarr/open.js";
 import { read } from "../zarr/read.js";
 import { normalizeStoreSpec, openStore } from "../zarr/stores/index.js";
@@ -87,8 +88,13 @@ export interface ChunkCheckGroup {
   readonly chunks: readonly ChunkCheck[];
 }
 
-/** A map task: each chunk of the group read, hashed and compared; only problems come back. */
-export const checkChunkGroup = task(import.meta.url, "checkChunkGroup", async (group: ChunkCheckGroup, context) => {
+/**
+ * The worker side (the map task is declared in tasks.ts, which ssh ships
+ * inside core.mjs): each chunk of the group read, hashed and compared; only
+ * problems come back.
+ */
+export async function hashChunkGroup(group: ChunkCheckGroup, signal?: AbortSignal): Promise<{ problems: Problem[]; bytes: number; checked: number }> {
+  const context = { signal };
   const store = await openStore(group.store);
   const problems: Problem[] = [];
   let bytes = 0;
@@ -106,16 +112,13 @@ export const checkChunkGroup = task(import.meta.url, "checkChunkGroup", async (g
     }
   }
   return { problems, bytes, checked: group.chunks.length };
-});
+}
 
 const CHUNKS_PER_TASK = 8;
 const METADATA = new Set([".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json"]);
 
 export async function validate(archive: string | StoreSpec, options: ValidateOptions = {}): Promise<ValidationReport> {
   const spec = normalizeStoreSpec(archive);
-  if (options.deep !== undefined && options.deep !== false && options.compareUnit === undefined) {
-    throw new LedgerError("validate: deep needs compareUnit, which re-reads a unit from its sources", spec.url);
-  }
   if (typeof options.deep === "object") spread([], options.deep.sample);
   const store = await openStore(spec);
   const manifest = await readManifest(store);
@@ -257,8 +260,9 @@ async function* keysUnder(store: Store, prefix: StoreKey, signal?: AbortSignal):
 }
 
 async function compareDeep(spec: StoreSpec, manifest: ConversionManifest, options: ValidateOptions, problems: Problem[]): Promise<number> {
-  const { deep, compareUnit } = options;
-  if (deep === undefined || deep === false || compareUnit === undefined) return 0;
+  const { deep } = options;
+  const compareUnit = options.compareUnit ?? compareUnitWithSources;
+  if (deep === undefined || deep === false) return 0;
   const units = deep === true ? manifest.units : spread(manifest.units, deep.sample);
   for (const unit of units) {
     options.signal?.throwIfAborted();
