@@ -278,3 +278,65 @@ describe("independent writers", () => {
     expect(Object.keys(before).some((k) => k.startsWith(".parazarr/claims/"))).toBe(true);
   });
 });
+
+describe("misuse", () => {
+  it("a second convert of the same archive while one runs is refused, naming the first; the first is unharmed", async () => {
+    const dir = dirs.temp("twice");
+    const files = writeJsonCollection(dir, FIVE_DAY);
+    const archive = join(dir, "out.zarr");
+    let second: Promise<unknown> | undefined;
+    const summary = await convert(files, archive, {
+      chunks: { time: 4 },
+      onProgress: (p) => {
+        if (p.phase === "write" && second === undefined) second = rejection(convert(files, archive, { chunks: { time: 4 } }));
+      },
+    });
+    const error = (await second) as { _tag: string; message: string };
+    expect(error._tag).toBe("RegionClaimedError");
+    expect(error.message).toContain(`pid ${process.pid}`);
+    expect(summary.tasks.failed).toBe(0);
+    expectArchiveHolds(await values(archive, "t2m"), await values(archive, "sst"), 15);
+  });
+
+  it("an abort mid-run rejects with AbortError, leaves whole chunks and its claim released; a rerun finishes the job", async () => {
+    const dir = dirs.temp("abort");
+    const files = writeJsonCollection(dir, FIVE_DAY);
+    const archive = join(dir, "out.zarr");
+    const controller = new AbortController();
+    const error = (await rejection(
+      convert(files, archive, { chunks: { time: 4 }, signal: controller.signal, onProgress: (p) => p.phase === "write" && p.done >= 2 && controller.abort() }),
+    )) as { _tag: string };
+    expect(error._tag).toBe("AbortError");
+    expect(Object.keys(snapshotStore(archive)).filter((k) => k.startsWith(".parazarr/claims/") && k.endsWith(".json"))).toEqual([]);
+    const again = await convert(files, archive, { chunks: { time: 4 } });
+    expect(again.tasks.skipped).toBeGreaterThanOrEqual(2);
+    expect(again.tasks.written + again.tasks.skipped).toBe(8);
+    expectArchiveHolds(await values(archive, "t2m"), await values(archive, "sst"), 15);
+  });
+
+  it("a file with no time steps is planned for nothing and converts with the rest", async () => {
+    const dir = dirs.temp("empty");
+    const files = writeJsonCollection(dir, [{ start: 0, steps: 5 }, { start: 5, steps: 0 }, { start: 5, steps: 5 }]);
+    const summary = await convert(files, join(dir, "out.zarr"), { chunks: { time: 5 } });
+    expect(summary.timeSteps).toBe(10);
+    expect(summary.files).toBe(3);
+    expectArchiveHolds(await values(join(dir, "out.zarr"), "t2m"), await values(join(dir, "out.zarr"), "sst"), 10);
+  });
+
+  it("two thousand files: scanned, planned and converted, with one task per variable and time chunk", async () => {
+    const dir = dirs.temp("many");
+    const files = writeJsonCollection(dir, Array.from({ length: 2000 }, (_, i) => ({ start: i, steps: 1 })));
+    const summary = await withPlan(threads(2), async () => {
+      try {
+        return await convert(files, join(dir, "out.zarr"), { chunks: { time: 100 } });
+      } finally {
+        await (await import("@parazarr/core")).getPlan().close();
+      }
+    });
+    expect(summary.timeSteps).toBe(2000);
+    expect(summary.tasks).toEqual({ total: 40, written: 40, skipped: 0, failed: 0 });
+    const t2m = await values(join(dir, "out.zarr"), "t2m");
+    expect(t2m[1999 * NY * NX + 5]).toBe(Math.fround(t2mOf(1999, 1, 1)));
+  }, 120_000);
+});
+
