@@ -112,6 +112,11 @@ describe("compare-mfdataset", () => {
     // decoded: the values change with the scale; raw: the attribute itself differs
     expect(report.differences).toContainEqual(expect.objectContaining({ view: "raw", variable: "sst", kind: "attribute", attribute: "scale_factor", archive: 0.002, expected: 0.001 }));
     expect(report.differences).toContainEqual(expect.objectContaining({ view: "decoded", variable: "sst", kind: "values" }));
+
+    await pokeArchive(archive, { variable: "global", attribute: "title", value: "another title" });
+    expect((await compareWithMfdataset(archive, files)).differences).toContainEqual(
+      expect.objectContaining({ view: "decoded", variable: "global", kind: "attribute", attribute: "title", archive: "another title", expected: "parazarr test collection" }),
+    );
   });
 
   it("names a time step missing from the archive", async () => {
@@ -134,5 +139,44 @@ describe("compare-mfdataset", () => {
     expect((await compareWithMfdataset(archive, files, { timeSlice: [8, 16] })).differences).toContainEqual(
       expect.objectContaining({ view: "decoded", variable: "t2m", index: [15, 0, 0] }),
     );
+  });
+});
+
+describe("bad test collections are bad the way xarray sees them", () => {
+  const reference = async (bad: NonNullable<Parameters<typeof makeCollection>[1]>["bad"]) => {
+    const files = paths(await makeCollection(dirs.temp("bad"), { files: 4, bad }));
+    return writeReferenceZarr(join(dirs.temp("bad-zarr"), "bad.zarr"), files);
+  };
+
+  it("a duplicate time step at a file boundary: open_mfdataset takes it silently (pandas' monotonic is not strict), so convert must refuse it itself", async () => {
+    const files = paths(await makeCollection(dirs.temp("clean"), { files: 4 }));
+    const duplicated = paths(await makeCollection(dirs.temp("duplicated"), { files: 4, bad: { duplicateTime: 2 } }));
+    const archive = join(dirs.temp("archive"), "duplicated.zarr");
+    await writeReferenceZarr(archive, duplicated);
+
+    const report = await compareWithMfdataset(archive, files);
+
+    expect(report.differences).toContainEqual(expect.objectContaining({ view: "decoded", variable: "time", kind: "shape", archive: [["time"], [21]], expected: [["time"], [20]] }));
+  });
+
+  it("unsorted times in one file: open_mfdataset finds no monotonic time index", async () => {
+    await expect(reference({ unsorted: 1 })).rejects.toThrow(/monoton/);
+  });
+
+  it("a file on a shifted grid: open_mfdataset's exact join refuses it (by_coords then sees lat as a second concatenation axis)", async () => {
+    await expect(reference({ shiftedLat: 1 })).rejects.toThrow(/cannot align objects with join='exact'/);
+  });
+
+  it("a file packed differently: raw sst differs from its first step on, decoded only by rounding", async () => {
+    const files = paths(await makeCollection(dirs.temp("packed"), { files: 4 }));
+    const repacked = paths(await makeCollection(dirs.temp("repacked"), { files: 4, bad: { repack: 3 } }));
+    const archive = join(dirs.temp("archive"), "packed.zarr");
+    await writeReferenceZarr(archive, files);
+
+    const report = await compareWithMfdataset(archive, repacked);
+
+    const raw = report.differences.find((d) => d.view === "raw" && d.variable === "sst" && d.kind === "values");
+    expect(raw?.index?.[0]).toBe(15); // file 3 starts at step 15 (5-day files)
+    expect(report.differences.filter((d) => d.kind !== "values")).toEqual([]); // the reference keeps the first file's packing attributes
   });
 });
