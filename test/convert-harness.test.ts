@@ -119,6 +119,16 @@ describe("compare-mfdataset", () => {
     );
   });
 
+  it("names consolidated metadata that no longer says what the arrays say", async () => {
+    const { files, archive } = await collectionAndReference();
+    await pokeArchive(archive, { variable: "t2m", attribute: "units", value: "degC", consolidate: false });
+
+    const report = await compareWithMfdataset(archive, files);
+
+    // xarray reads .zmetadata, so the decoded and raw views still see "K": only the metadata view can tell
+    expect(report.differences).toEqual([expect.objectContaining({ view: "metadata", variable: "t2m", kind: "consolidated", attribute: "t2m/.zattrs" })]);
+  });
+
   it("names a time step missing from the archive", async () => {
     const files = paths(await makeCollection(dirs.temp("full"), { files: 4 }));
     const gapped = paths(await makeCollection(dirs.temp("gapped"), { files: 4, bad: { gap: 7 } }));
