@@ -73,6 +73,17 @@ describe("compare-mfdataset", () => {
     expect(report.checked.elements).toBeGreaterThan(2 * 2 * 20 * 12 * 24);
   });
 
+  it("says equal when the files are combined nested along time (in the order given) and the steps are 6-hourly", async () => {
+    const files = paths(await makeCollection(dirs.temp("inputs"), { files: 3, stepHours: 6, period: { days: 2 } }));
+    const archive = join(dirs.temp("archive"), "nested.zarr");
+    await writeReferenceZarr(archive, files, { combine: "nested", chunks: { time: 8 } });
+
+    const report = await compareWithMfdataset(archive, files, { combine: "nested" });
+
+    expect(report.differences).toEqual([]);
+    expect(report.checked.elements).toBeGreaterThan(2 * 2 * 24 * 12 * 24);
+  });
+
   it.each(["noleap", "360_day", "all_leap", "julian"] as const)("says equal on the %s calendar, with monthly files", async (calendar) => {
     const { files, archive } = await collectionAndReference({ calendar, period: "month", files: 3, start: "2019-12-01" });
 
