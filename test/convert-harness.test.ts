@@ -6,7 +6,8 @@
  * difference, as soon as one value, one attribute or one time step differs.
  * A harness that cannot fail would pass any convert.
  */
-import { openSync, readSync, closeSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeCollection, type CollectionFile } from "./fixtures/netcdf-collection.js";
@@ -40,6 +41,31 @@ describe("test collections", () => {
       ["2020-01-11T00:00:00", "2020-01-15T00:00:00", 5],
       ["2020-01-16T00:00:00", "2020-01-20T00:00:00", 5],
     ]);
+  });
+
+  it("hold, as netCDF-C reads them, packed sst, NaN-filled t2m, a static land_mask and bounded coordinates", async () => {
+    const [, , classic] = await makeCollection(dirs.temp("collection"), { files: 3 });
+
+    const header = execFileSync("ncdump", ["-h", classic!.path], { encoding: "utf8" });
+
+    for (const line of [
+      "time = UNLIMITED ; // (5 currently)",
+      "short sst(time, lat, lon) ;",
+      "sst:_FillValue = -32767s ;",
+      "sst:missing_value = -32767s ;",
+      "sst:scale_factor = 0.001 ;",
+      "sst:add_offset = 290. ;",
+      "float t2m(time, lat, lon) ;",
+      "t2m:_FillValue = NaNf ;",
+      "byte land_mask(lat, lon) ;",
+      "double lat_bnds(lat, bnds) ;",
+      'lat:bounds = "lat_bnds" ;',
+      'time:units = "days since 2020-01-01" ;',
+      'time:calendar = "standard" ;',
+      ':Conventions = "CF-1.8" ;',
+    ]) {
+      expect(header).toContain(line);
+    }
   });
 
   it("are the same data however the steps are split into files", async () => {
