@@ -8,6 +8,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { compareWithMfdataset, writeReferenceZarr } from "./fixtures/compare-mfdataset.js";
 import { tempDirs } from "./fixtures/zarr-helpers.js";
 
 const MAKE_NETCDF = fileURLToPath(new URL("../examples/make-netcdf.mjs", import.meta.url));
@@ -64,5 +66,12 @@ describe("examples/make-netcdf.mjs", () => {
     });
     expect(first.sst_masked).toBeGreaterThan(0); // land is missing
     expect(second).toMatchObject({ units: "hours since 1990-01-01 00:00:00", vars: { time: [["time"], "int32"] }, times: ["2020-01-04 00:00:00", "2020-01-05 00:00:00", "2020-01-06 00:00:00"] });
+
+    // xarray combines the two epochs into one time axis, and the harness the conversion is judged by reads them
+    const archive = join(dirs.temp("demo-zarr"), "demo.zarr");
+    await writeReferenceZarr(archive, files, { chunks: { time: 4 } });
+    const report = await compareWithMfdataset(archive, files);
+    expect(report.differences).toEqual([]);
+    expect(report.checked.elements).toBeGreaterThan(2 * 6 * 9 * 18);
   });
 });

@@ -6,7 +6,8 @@
  * difference, as soon as one value, one attribute or one time step differs.
  * A harness that cannot fail would pass any convert.
  */
-import { openSync, readSync, closeSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeCollection, type CollectionFile } from "./fixtures/netcdf-collection.js";
@@ -42,6 +43,31 @@ describe("test collections", () => {
     ]);
   });
 
+  it("hold, as netCDF-C reads them, packed sst, NaN-filled t2m, a static land_mask and bounded coordinates", async () => {
+    const [, , classic] = await makeCollection(dirs.temp("collection"), { files: 3 });
+
+    const header = execFileSync("ncdump", ["-h", classic!.path], { encoding: "utf8" });
+
+    for (const line of [
+      "time = UNLIMITED ; // (5 currently)",
+      "short sst(time, lat, lon) ;",
+      "sst:_FillValue = -32767s ;",
+      "sst:missing_value = -32767s ;",
+      "sst:scale_factor = 0.001 ;",
+      "sst:add_offset = 290. ;",
+      "float t2m(time, lat, lon) ;",
+      "t2m:_FillValue = NaNf ;",
+      "byte land_mask(lat, lon) ;",
+      "double lat_bnds(lat, bnds) ;",
+      'lat:bounds = "lat_bnds" ;',
+      'time:units = "days since 2020-01-01" ;',
+      'time:calendar = "standard" ;',
+      ':Conventions = "CF-1.8" ;',
+    ]) {
+      expect(header).toContain(line);
+    }
+  });
+
   it("are the same data however the steps are split into files", async () => {
     const daily = await makeCollection(dirs.temp("daily"), { files: 10, period: { days: 1 } });
     const fiveDay = await makeCollection(dirs.temp("five-day"), { files: 2, period: { days: 5 } });
@@ -71,6 +97,17 @@ describe("compare-mfdataset", () => {
     // t2m, sst, land_mask, time, lat, lon and both bounds, in both views
     expect(report.checked.variables).toBe(16);
     expect(report.checked.elements).toBeGreaterThan(2 * 2 * 20 * 12 * 24);
+  });
+
+  it("says equal when the files are combined nested along time (in the order given) and the steps are 6-hourly", async () => {
+    const files = paths(await makeCollection(dirs.temp("inputs"), { files: 3, stepHours: 6, period: { days: 2 } }));
+    const archive = join(dirs.temp("archive"), "nested.zarr");
+    await writeReferenceZarr(archive, files, { combine: "nested", chunks: { time: 8 } });
+
+    const report = await compareWithMfdataset(archive, files, { combine: "nested" });
+
+    expect(report.differences).toEqual([]);
+    expect(report.checked.elements).toBeGreaterThan(2 * 2 * 24 * 12 * 24);
   });
 
   it.each(["noleap", "360_day", "all_leap", "julian"] as const)("says equal on the %s calendar, with monthly files", async (calendar) => {
@@ -112,6 +149,21 @@ describe("compare-mfdataset", () => {
     // decoded: the values change with the scale; raw: the attribute itself differs
     expect(report.differences).toContainEqual(expect.objectContaining({ view: "raw", variable: "sst", kind: "attribute", attribute: "scale_factor", archive: 0.002, expected: 0.001 }));
     expect(report.differences).toContainEqual(expect.objectContaining({ view: "decoded", variable: "sst", kind: "values" }));
+
+    await pokeArchive(archive, { variable: "global", attribute: "title", value: "another title" });
+    expect((await compareWithMfdataset(archive, files)).differences).toContainEqual(
+      expect.objectContaining({ view: "decoded", variable: "global", kind: "attribute", attribute: "title", archive: "another title", expected: "parazarr test collection" }),
+    );
+  });
+
+  it("names consolidated metadata that no longer says what the arrays say", async () => {
+    const { files, archive } = await collectionAndReference();
+    await pokeArchive(archive, { variable: "t2m", attribute: "units", value: "degC", consolidate: false });
+
+    const report = await compareWithMfdataset(archive, files);
+
+    // xarray reads .zmetadata, so the decoded and raw views still see "K": only the metadata view can tell
+    expect(report.differences).toEqual([expect.objectContaining({ view: "metadata", variable: "t2m", kind: "consolidated", attribute: "t2m/.zattrs" })]);
   });
 
   it("names a time step missing from the archive", async () => {
@@ -134,5 +186,44 @@ describe("compare-mfdataset", () => {
     expect((await compareWithMfdataset(archive, files, { timeSlice: [8, 16] })).differences).toContainEqual(
       expect.objectContaining({ view: "decoded", variable: "t2m", index: [15, 0, 0] }),
     );
+  });
+});
+
+describe("bad test collections are bad the way xarray sees them", () => {
+  const reference = async (bad: NonNullable<Parameters<typeof makeCollection>[1]>["bad"]) => {
+    const files = paths(await makeCollection(dirs.temp("bad"), { files: 4, bad }));
+    return writeReferenceZarr(join(dirs.temp("bad-zarr"), "bad.zarr"), files);
+  };
+
+  it("a duplicate time step at a file boundary: open_mfdataset takes it silently (pandas' monotonic is not strict), so convert must refuse it itself", async () => {
+    const files = paths(await makeCollection(dirs.temp("clean"), { files: 4 }));
+    const duplicated = paths(await makeCollection(dirs.temp("duplicated"), { files: 4, bad: { duplicateTime: 2 } }));
+    const archive = join(dirs.temp("archive"), "duplicated.zarr");
+    await writeReferenceZarr(archive, duplicated);
+
+    const report = await compareWithMfdataset(archive, files);
+
+    expect(report.differences).toContainEqual(expect.objectContaining({ view: "decoded", variable: "time", kind: "shape", archive: [["time"], [21]], expected: [["time"], [20]] }));
+  });
+
+  it("unsorted times in one file: open_mfdataset finds no monotonic time index", async () => {
+    await expect(reference({ unsorted: 1 })).rejects.toThrow(/monoton/);
+  });
+
+  it("a file on a shifted grid: open_mfdataset's exact join refuses it (by_coords then sees lat as a second concatenation axis)", async () => {
+    await expect(reference({ shiftedLat: 1 })).rejects.toThrow(/cannot align objects with join='exact'/);
+  });
+
+  it("a file packed differently: raw sst differs from its first step on, decoded only by rounding", async () => {
+    const files = paths(await makeCollection(dirs.temp("packed"), { files: 4 }));
+    const repacked = paths(await makeCollection(dirs.temp("repacked"), { files: 4, bad: { repack: 3 } }));
+    const archive = join(dirs.temp("archive"), "packed.zarr");
+    await writeReferenceZarr(archive, files);
+
+    const report = await compareWithMfdataset(archive, repacked);
+
+    const raw = report.differences.find((d) => d.view === "raw" && d.variable === "sst" && d.kind === "values");
+    expect(raw?.index?.[0]).toBe(15); // file 3 starts at step 15 (5-day files)
+    expect(report.differences.filter((d) => d.kind !== "values")).toEqual([]); // the reference keeps the first file's packing attributes
   });
 });
