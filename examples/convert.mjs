@@ -38,7 +38,8 @@ const result = await convert(netcdf(files), pathToFileURL(archive).href, {
     // one line a second at most: the CLI turns the same events into a bar
     if (performance.now() - last < 1000 && p.done !== p.total) return;
     last = performance.now();
-    console.log(`  ${p.done}/${p.total ?? "?"} tasks${p.failed ? `, ${p.failed} failed` : ""}`);
+    if (p.phase === "scan") console.log(`  scanned ${p.done}/${p.total} files`);
+    else if (p.phase === "write") console.log(`  ${p.filesDone}/${p.files} files, ${p.done}/${p.total} tasks${p.skipped ? ` (${p.skipped} done by an earlier run)` : ""}${p.failed ? `, ${p.failed} failed` : ""}`);
   },
 });
 console.log(`converted ${files.length} files into ${archive} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
