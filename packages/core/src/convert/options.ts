@@ -23,7 +23,7 @@ export interface TemplateOptions {
   readonly accessPattern?: AccessPattern;
   /** Default 2: what xarray 2023, zarr-python 2 and netCDF-C read. */
   readonly zarrFormat?: 2 | 3;
-  /** The data arrays' codec (coordinates too). Default zstd level 1. */
+  /** The arrays' codec. Default "blosc" (lz4 level 5, byte shuffle: zarr-python's and xarray's default). */
   readonly codec?: CodecOption;
   /** Default "time", or the one dimension whose coordinate has units "… since …". */
   readonly timeDimension?: string;

@@ -1,0 +1,10 @@
+import { convert } from "@parazarr/core";
+import { netcdf } from "@parazarr/netcdf";
+import { readdirSync, rmSync } from "node:fs";
+const dir = "/tmp/parazarr-bench-convert/" + readdirSync("/tmp/parazarr-bench-convert").find((d) => d.startsWith("era-365"));
+const files = readdirSync(dir).filter((f) => f.endsWith(".nc")).map((f) => `${dir}/${f}`).sort().slice(0, 16);
+rmSync("/tmp/prof2.zarr", { recursive: true, force: true });
+const t = performance.now();
+await convert(netcdf(files), "/tmp/prof2.zarr", { chunks: { time: 8, lat: 361, lon: 720 }, ...(process.argv[2] ? { codec: process.argv[2] } : {}) });
+console.log("total", (performance.now() - t).toFixed(0), "ms");
+process.exit(0);
