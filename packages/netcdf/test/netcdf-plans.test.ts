@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { threadId } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { map, sequential, setPlan, type Box } from "@parazarr/core";
+import { map, sequential, setPlan, type Box, type SourceSpec } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
 import { netcdf } from "@parazarr/netcdf";
@@ -28,7 +28,7 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-const reads = () => {
+const reads = (): { spec: SourceSpec; variable: string; box: Box }[] => {
   const [a, b] = netcdf([join(dir, "a.nc"), join(dir, "b.nc4")]);
   return [
     { spec: a!, variable: "r_double", box: [[1, 4], [2, 5]] },
@@ -50,7 +50,7 @@ describe.each([
       const { spec, variable, box } = inputs[i]!;
       expect(ranInWorker(result), `${variable} ran in a worker`).toBe(true);
       expect(result.kind).toBe(i < 2 ? "cdf2" : "netcdf4");
-      expect(result.values).toEqual(readWithPython(new URL(spec.url).pathname, [{ variable, box: box as Box }])[0]);
+      expect(result.values).toEqual(readWithPython(new URL(spec.url).pathname, [{ variable, box }])[0]);
     }
   }, 120_000);
 });
