@@ -17,7 +17,7 @@ export class UnknownSourceFormatError extends ParazarrError {
   constructor(readonly format: string) {
     super(
       `no source format "${format}" is registered in this process; install and import its package ` +
-        `(for NetCDF: npm install @parazarr/netcdf, then import { netcdf } from "@parazarr/netcdf")`,
+        `(for NetCDF: npm install @parazarr/netcdf, then import "@parazarr/netcdf" in the caller)`,
     );
     this.name = "UnknownSourceFormatError";
   }
