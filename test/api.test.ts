@@ -45,6 +45,14 @@ describe("public API", () => {
     expect(await names("@parazarr/backend-threads")).toEqual(["threads"]);
   });
 
+  it("@parazarr/netcdf exports netcdf(), its format, openNetcdf and tagged errors", async () => {
+    expect(await names("@parazarr/netcdf")).toEqual([
+      "NetcdfFormatError", "NetcdfNotFoundError", "NetcdfSelectionError", "NetcdfSourceError",
+      "isNetcdfFormatError", "isNetcdfNotFoundError", "isNetcdfSelectionError", "isNetcdfSourceError",
+      "netcdf", "netcdfFormat", "openNetcdf",
+    ]);
+  });
+
   it("@parazarr/backend-processes and @parazarr/backend-ssh export their plans and errors", async () => {
     expect(await names("@parazarr/backend-processes")).toEqual(["processes"]);
     expect(await names("@parazarr/backend-ssh")).toEqual([

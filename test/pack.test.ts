@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL("..", import.meta.url));
 const appFixture = fileURLToPath(new URL("./fixtures/pack-app", import.meta.url));
-const packages = ["core", "backend-threads", "backend-processes", "backend-ssh"];
+const packages = ["core", "backend-threads", "backend-processes", "backend-ssh", "netcdf"];
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 // The versions the workspace itself is built and tested with, so the
 // install is served from npm's cache.

@@ -29,10 +29,11 @@ export async function locate(url: string, signal?: AbortSignal): Promise<Located
     const downloaded = scheme === "s3" ? await downloadS3(url, signal) : await downloadHttp(url, signal);
     try {
       const handle = await open(downloaded.path, "r");
-      return { url, file: url, path: downloaded.path, handle, size: downloaded.identity.size, identity: downloaded.identity, release: once(async () => {
+      const release = once(async () => {
         await handle.close();
         await downloaded.remove();
-      }) };
+      });
+      return { url, file: url, path: downloaded.path, handle, size: downloaded.identity.size, identity: downloaded.identity, release };
     } catch (error) {
       await downloaded.remove();
       throw error;

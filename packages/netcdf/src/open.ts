@@ -11,10 +11,9 @@ export async function openNetcdf(url: string | URL, options?: { readonly signal?
   const located = await locate(href, options?.signal);
   try {
     const kind = await sniff(located.handle, located.size, located.file);
-    if (kind === "netcdf4") {
-      // h5wasm reads by path; the classic handle is not needed past the sniff.
-      return await openHdf5({ ...located, release: located.release });
-    }
+    // h5wasm opens the path itself; our handle stays open until close() all the same,
+    // which keeps a downloaded temporary's file alive however the directory is treated.
+    if (kind === "netcdf4") return await openHdf5(located);
     return await openClassic(located, kind === "cdf1" ? 1 : 2);
   } catch (error) {
     await located.release();
