@@ -60,21 +60,24 @@ describe("public API", () => {
   it("@parazarr/core exports plans, tasks, map, Zarr I/O and tagged errors, nothing internal", async () => {
     expect(await names("@parazarr/core")).toEqual([
       // errors
-      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkDecodeError", "ChunkSizeError", "CloneError",
-      "DataMismatchError", "FileStoreError", "HttpStoreError", "MapFailures", "MetadataError", "ParazarrError", "PlanClosedError", "PlanError",
+      "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkDecodeError", "ChunkSizeError", "ChunkSuggestionError", "CloneError",
+      "CoordinateMismatchError", "CoordinateNotFoundError", "CoordinateOrderError",
+      "DataMismatchError", "FileStoreError", "HttpStoreError", "InvalidDateError", "MapFailures", "MetadataError", "ParazarrError", "PlanClosedError", "PlanError",
       "ProtocolVersionError", "ReadOnlyStoreError", "ReadTooLargeError", "S3StoreError", "SelectionError", "StoreDependencyError", "StoreKeyError",
-      "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
+      "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TimeAxisError", "TimeUnitsError", "TransientError",
       "UnknownCodecError", "UnknownSourceFormatError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
-      "chunkKey", "consolidate", "create", "everywhere", "getPlan",
+      "checkCoordinatesMatch", "chunkKey", "consolidate", "create", "decodeTimes", "encodeTimes", "everywhere", "formatInstant",
+      "getPlan",
       // guards
-      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkDecodeError", "isChunkSizeError", "isCloneError",
-      "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",
+      "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkDecodeError", "isChunkSizeError", "isChunkSuggestionError", "isCloneError",
+      "isCoordinateMismatchError", "isCoordinateNotFoundError", "isCoordinateOrderError",
+      "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isInvalidDateError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",
       "isProtocolVersionError", "isReadOnlyStoreError", "isReadTooLargeError", "isS3StoreError", "isSelectionError", "isStoreDependencyError", "isStoreKeyError",
-      "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTransient",
+      "isStoreNotSharedError", "isStoreSpecError", "isStoreTimeoutError", "isTask", "isTaskDefinitionError", "isTaskError", "isTimeAxisError", "isTimeUnitsError", "isTransient",
       "isUnknownCodecError", "isUnknownSourceFormatError", "isWorkerCrashedError", "isZarrOptionError",
-      "map", "mapUnordered", "open", "openStore", "read", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "task",
-      "transfer", "withPlan", "writeRegion",
+      "map", "mapUnordered", "open", "openStore", "parseDate", "parseTimeUnits", "read", "regionFromCoordinates", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "suggestChunks", "task",
+      "timeAxis", "transfer", "withPlan", "writeRegion",
     ]);
   });
 });

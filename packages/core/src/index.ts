@@ -35,7 +35,7 @@ export * from "./zarr/index.js";
 export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceIdentity, SourceSpec, SourceVariable } from "./sources/source.js";
 export { registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
 // Conversion (issue 11): CF time, time axes, regions from coordinates, chunk suggestion.
-export { normalizeCalendar, isLeapYear, daysInMonth, type Calendar } from "./convert/calendars.js";
+export type { Calendar } from "./convert/calendars.js";
 export { formatInstant, parseDate, type CalendarDate } from "./convert/cf-date.js";
 export { parseTimeUnits, decodeTimes, encodeTimes, type TimeUnit, type TimeUnits } from "./convert/cf-time.js";
 export { timeAxis } from "./convert/time-axis.js";
