@@ -120,6 +120,16 @@ describe("one axis from files with different units", () => {
     expect(formatInstant(hourly[0] as number, "standard")).toBe("2020-01-12T00:00:00");
   });
 
+  it("far from the epoch too: w + 0.1 days and 24·w + 2.4 hours are one instant for 1,000 days in 2509", () => {
+    // The floats nearest these decimals are not exact multiples of a microsecond; read as their
+    // decimals (what the writer meant) they are, and both files land on the same archive step.
+    const whole = Array.from({ length: 1000 }, (_, i) => 197_000 + i);
+    const days = decodeTimes(whole.map((w) => w + 0.1), parseTimeUnits("days since 1970-01-01", "proleptic_gregorian"));
+    const hours = decodeTimes(whole.map((w) => w * 24 + 2.4), parseTimeUnits("hours since 1970-01-01", "proleptic_gregorian"));
+    expect(Array.from(hours)).toEqual(Array.from(days));
+    expect(formatInstant(days[24] as number, "proleptic_gregorian")).toBe("2509-06-08T02:24:00");
+  });
+
   it("0.1 days and 2.4 hours are the same instant", () => {
     const [a] = decodeTimes([0.1], parseTimeUnits("days since 2000-01-01"));
     const [b] = decodeTimes([2.4], parseTimeUnits("hours since 2000-01-01"));
