@@ -143,7 +143,7 @@ describe("one axis from files with different units", () => {
 const DATES = [
   "2000-02-29", "1900-02-29", "2100-02-29", "2001-02-29", "2004-02-29 12:00:00", "2000-02-30", "2000-12-31",
   "1582-10-04", "1582-10-05", "1582-10-14", "1582-10-15", "1500-02-29", "1000-02-29", "0004-02-29",
-  "0001-01-01", "9999-12-31 23:59:59", "2020-01-01T06:30:00.25", "2020-01-01 00:00:00 +05:30",
+  "0001-01-01", "0000-03-01", "9999-12-31 23:59:59", "2020-01-01T06:30:00.25", "2020-01-01 00:00:00 +05:30",
   "1990-1-1", "2000-13-01", "2000-06-31",
 ];
 const FREQS: Array<[ours: string, pandas: string, start: string, end: string]> = [
@@ -159,7 +159,7 @@ const TIME_UNITS = [
   "h since 1990-01-01", "minutes since 2000-01-01T00:00:00Z", "mins since 2000-01-01", "seconds since 1970-01-01T00:00:00Z",
   "secs since 1970-01-01 00:00:00 UTC", "msec since 2000-01-01", "milliseconds since 2000-01-01", "microseconds since 2000-01-01",
   "days since 1-1-1", "Days since 1850-01-01 00:00:00.0", "hours since 2000-01-01 00:00:00 +01:00", "hours since 2000-01-01 06:00 -0230",
-  "fortnights since 2000-01-01", "days after 2000-01-01", "days since yesterday", "days since 2000-02-30", "months since 2000-01-01",
+  "days since 0000-01-01", "seconds since 0001-01-01 00:00:00.5", "fortnights since 2000-01-01", "days after 2000-01-01", "days since yesterday", "days since 2000-02-30", "months since 2000-01-01",
 ];
 let reference: { dates: unknown[]; ranges: unknown[]; units: unknown[] } = { dates: [], ranges: [], units: [] };
 
@@ -224,7 +224,7 @@ describe("CF time refusals and limits", () => {
     expect(parseTimeUnits("days since 2000-01-01").calendar).toBe("standard");
   });
 
-  it("formats years after 9999 and refuses instants before year 1 (year 0 on the idealised calendars)", () => {
+  it("formats years after 9999 and refuses instants before year 1 (year 0 where cftime has one)", () => {
     const [late] = decodeTimes([1], parseTimeUnits("days since 9999-12-31", "standard"));
     expect(formatInstant(late as number, "standard")).toBe("10000-01-01T00:00:00");
     const [early] = decodeTimes([-1], parseTimeUnits("days since 0001-01-01", "standard"));
@@ -232,6 +232,7 @@ describe("CF time refusals and limits", () => {
     const [zero] = decodeTimes([-1], parseTimeUnits("days since 0001-01-01", "noleap"));
     expect(formatInstant(zero as number, "noleap")).toBe("0000-12-31T00:00:00");
     expect(() => parseDate("0000-06-01", "julian")).toThrow(expect.objectContaining({ _tag: "InvalidDateError", text: "0000-06-01" }));
+    expect(formatInstant(parseDate("0000-02-29", "proleptic_gregorian"), "proleptic_gregorian")).toBe("0000-02-29T00:00:00"); // ISO 8601: year 0 is a leap year
   });
 
   it("refuses a bad frequency or an end before the start with a TimeAxisError naming it", () => {
@@ -242,6 +243,22 @@ describe("CF time refusals and limits", () => {
     expect(() => timeAxis("2000-02-01", "2000-01-01", "1D", "noleap")).toThrow(expect.objectContaining({ _tag: "TimeAxisError", argument: "end", value: "2000-01-01" }));
     expect(() => timeAxis("2000-02-30", "2000-03-01", "1D", "noleap")).toThrow(expect.objectContaining({ _tag: "TimeAxisError", argument: "start" }));
     expect(() => timeAxis("2000-01-01", "2900-01-01", "1s", "noleap")).toThrow(/more than/);
+  });
+
+  it("reads pandas' older frequency aliases as their new names", () => {
+    const same = (a: string, b: string) => expect(timeAxis("2000-01-01", "2000-01-03", a, "360_day")).toEqual(timeAxis("2000-01-01", "2000-01-03", b, "360_day"));
+    same("6H", "6h");
+    same("30T", "30min");
+    same("10S", "10s");
+    same("AS", "1YS");
+    expect(timeAxis("2000-01-01", "2000-01-01T00:01:00", "10S", "360_day").length).toBe(7);
+  });
+
+  it("keeps an epoch's microseconds far from 1970", () => {
+    const units = parseTimeUnits("seconds since 0001-01-01 00:00:00.5", "proleptic_gregorian");
+    const [x] = decodeTimes([62135596800], units); // 1970-01-01T00:00:00.5
+    expect(x).toBe(0.5);
+    expect(encodeTimes([0.5], units)[0]).toBe(62135596800);
   });
 
   it("includes the end when it falls on a step and decodes a million hourly values in well under a few seconds", () => {
