@@ -212,6 +212,21 @@ describe.each(CALENDARS.map((c, i) => [c, i] as const))("dates, axes and units o
   });
 });
 
+describe("timeAxis against pandas' date_range (proleptic Gregorian, 1678–2262)", () => {
+  const modern = FREQS.filter(([, , start]) => start > "1678");
+  let ranges: unknown[] = [];
+  beforeAll(() => {
+    ranges = cftime(modern.map(([, freq, start, end]) => ({ command: "pandas", start, end, freq })));
+  }, 120_000);
+
+  it.each(modern.map((f, i) => [...f, i] as const))("%s matches pd.date_range(freq=%s) on standard and proleptic_gregorian", (freq, _pandas, start, end, i) => {
+    const theirs = ranges[i];
+    for (const calendar of ["standard", "proleptic_gregorian"] as const) {
+      expect(Array.from(timeAxis(start, end, freq, calendar), (x) => formatInstant(x, calendar))).toEqual(theirs);
+    }
+  });
+});
+
 describe("CF time refusals and limits", () => {
   it('refuses calendar "none" and unknown calendars with a TimeUnitsError naming the calendar', () => {
     for (const calendar of ["none", "lunar"]) {
