@@ -59,14 +59,15 @@ describe("regionFromCoordinates", () => {
     const unsorted = thrown(() => regionFromCoordinates(axis, days([10, 12, 11, 13]), where));
     expect(isCoordinateOrderError(unsorted) && [unsorted.value, unsorted.index]).toEqual(["2020-01-12T00:00:00", 2]);
     const duplicate = thrown(() => regionFromCoordinates(axis, days([10, 11, 11, 12]), where));
-    expect(isCoordinateOrderError(duplicate) && [duplicate.value, duplicate.index]).toEqual(["2020-01-12T00:00:00", 2]);
+    expect(isCoordinateOrderError(duplicate) && [duplicate.file, duplicate.value, duplicate.index]).toEqual([where.file, "2020-01-12T00:00:00", 2]);
     expect((duplicate as Error).message).toMatch(/duplicates/);
     const nan = thrown(() => regionFromCoordinates(axis, [axis[0] as number, NaN], where));
     expect(isCoordinateOrderError(nan) && nan.index).toBe(1);
   });
 
   it("refuses a file with no time values, and an archive axis that is not strictly increasing, naming the archive", () => {
-    expect(isCoordinateNotFoundError(thrown(() => regionFromCoordinates(axis, [], where)))).toBe(true);
+    const empty = thrown(() => regionFromCoordinates(axis, [], where));
+    expect(isCoordinateNotFoundError(empty) && [empty.file, empty.coordinate]).toEqual([where.file, "time"]);
     const bad = Float64Array.from(axis);
     bad[100] = bad[99] as number;
     const e = thrown(() => regionFromCoordinates(bad, days([0]), where));
