@@ -120,6 +120,16 @@ describe("one axis from files with different units", () => {
     expect(formatInstant(hourly[0] as number, "standard")).toBe("2020-01-12T00:00:00");
   });
 
+  it("far from the epoch too: w + 0.1 days and 24·w + 2.4 hours are one instant for 1,000 days in 2509", () => {
+    // The floats nearest these decimals are not exact multiples of a microsecond; read as their
+    // decimals (what the writer meant) they are, and both files land on the same archive step.
+    const whole = Array.from({ length: 1000 }, (_, i) => 197_000 + i);
+    const days = decodeTimes(whole.map((w) => w + 0.1), parseTimeUnits("days since 1970-01-01", "proleptic_gregorian"));
+    const hours = decodeTimes(whole.map((w) => w * 24 + 2.4), parseTimeUnits("hours since 1970-01-01", "proleptic_gregorian"));
+    expect(Array.from(hours)).toEqual(Array.from(days));
+    expect(formatInstant(days[24] as number, "proleptic_gregorian")).toBe("2509-06-08T02:24:00");
+  });
+
   it("0.1 days and 2.4 hours are the same instant", () => {
     const [a] = decodeTimes([0.1], parseTimeUnits("days since 2000-01-01"));
     const [b] = decodeTimes([2.4], parseTimeUnits("hours since 2000-01-01"));
@@ -133,7 +143,7 @@ describe("one axis from files with different units", () => {
 const DATES = [
   "2000-02-29", "1900-02-29", "2100-02-29", "2001-02-29", "2004-02-29 12:00:00", "2000-02-30", "2000-12-31",
   "1582-10-04", "1582-10-05", "1582-10-14", "1582-10-15", "1500-02-29", "1000-02-29", "0004-02-29",
-  "0001-01-01", "9999-12-31 23:59:59", "2020-01-01T06:30:00.25", "2020-01-01 00:00:00 +05:30",
+  "0001-01-01", "0000-03-01", "9999-12-31 23:59:59", "2020-01-01T06:30:00.25", "2020-01-01 00:00:00 +05:30",
   "1990-1-1", "2000-13-01", "2000-06-31",
 ];
 const FREQS: Array<[ours: string, pandas: string, start: string, end: string]> = [
@@ -149,7 +159,7 @@ const TIME_UNITS = [
   "h since 1990-01-01", "minutes since 2000-01-01T00:00:00Z", "mins since 2000-01-01", "seconds since 1970-01-01T00:00:00Z",
   "secs since 1970-01-01 00:00:00 UTC", "msec since 2000-01-01", "milliseconds since 2000-01-01", "microseconds since 2000-01-01",
   "days since 1-1-1", "Days since 1850-01-01 00:00:00.0", "hours since 2000-01-01 00:00:00 +01:00", "hours since 2000-01-01 06:00 -0230",
-  "fortnights since 2000-01-01", "days after 2000-01-01", "days since yesterday", "days since 2000-02-30", "months since 2000-01-01",
+  "days since 0000-01-01", "seconds since 0001-01-01 00:00:00.5", "fortnights since 2000-01-01", "days after 2000-01-01", "days since yesterday", "days since 2000-02-30", "months since 2000-01-01",
 ];
 let reference: { dates: unknown[]; ranges: unknown[]; units: unknown[] } = { dates: [], ranges: [], units: [] };
 
@@ -202,6 +212,21 @@ describe.each(CALENDARS.map((c, i) => [c, i] as const))("dates, axes and units o
   });
 });
 
+describe("timeAxis against pandas' date_range (proleptic Gregorian, 1678–2262)", () => {
+  const modern = FREQS.filter(([, , start]) => start > "1678");
+  let ranges: unknown[] = [];
+  beforeAll(() => {
+    ranges = cftime(modern.map(([, freq, start, end]) => ({ command: "pandas", start, end, freq })));
+  }, 120_000);
+
+  it.each(modern.map((f, i) => [...f, i] as const))("%s matches pd.date_range(freq=%s) on standard and proleptic_gregorian", (freq, _pandas, start, end, i) => {
+    const theirs = ranges[i];
+    for (const calendar of ["standard", "proleptic_gregorian"] as const) {
+      expect(Array.from(timeAxis(start, end, freq, calendar), (x) => formatInstant(x, calendar))).toEqual(theirs);
+    }
+  });
+});
+
 describe("CF time refusals and limits", () => {
   it('refuses calendar "none" and unknown calendars with a TimeUnitsError naming the calendar', () => {
     for (const calendar of ["none", "lunar"]) {
@@ -214,7 +239,7 @@ describe("CF time refusals and limits", () => {
     expect(parseTimeUnits("days since 2000-01-01").calendar).toBe("standard");
   });
 
-  it("formats years after 9999 and refuses instants before year 1 (year 0 on the idealised calendars)", () => {
+  it("formats years after 9999 and refuses instants before year 1 (year 0 where cftime has one)", () => {
     const [late] = decodeTimes([1], parseTimeUnits("days since 9999-12-31", "standard"));
     expect(formatInstant(late as number, "standard")).toBe("10000-01-01T00:00:00");
     const [early] = decodeTimes([-1], parseTimeUnits("days since 0001-01-01", "standard"));
@@ -222,6 +247,7 @@ describe("CF time refusals and limits", () => {
     const [zero] = decodeTimes([-1], parseTimeUnits("days since 0001-01-01", "noleap"));
     expect(formatInstant(zero as number, "noleap")).toBe("0000-12-31T00:00:00");
     expect(() => parseDate("0000-06-01", "julian")).toThrow(expect.objectContaining({ _tag: "InvalidDateError", text: "0000-06-01" }));
+    expect(formatInstant(parseDate("0000-02-29", "proleptic_gregorian"), "proleptic_gregorian")).toBe("0000-02-29T00:00:00"); // ISO 8601: year 0 is a leap year
   });
 
   it("refuses a bad frequency or an end before the start with a TimeAxisError naming it", () => {
@@ -232,6 +258,22 @@ describe("CF time refusals and limits", () => {
     expect(() => timeAxis("2000-02-01", "2000-01-01", "1D", "noleap")).toThrow(expect.objectContaining({ _tag: "TimeAxisError", argument: "end", value: "2000-01-01" }));
     expect(() => timeAxis("2000-02-30", "2000-03-01", "1D", "noleap")).toThrow(expect.objectContaining({ _tag: "TimeAxisError", argument: "start" }));
     expect(() => timeAxis("2000-01-01", "2900-01-01", "1s", "noleap")).toThrow(/more than/);
+  });
+
+  it("reads pandas' older frequency aliases as their new names", () => {
+    const same = (a: string, b: string) => expect(timeAxis("2000-01-01", "2000-01-03", a, "360_day")).toEqual(timeAxis("2000-01-01", "2000-01-03", b, "360_day"));
+    same("6H", "6h");
+    same("30T", "30min");
+    same("10S", "10s");
+    same("AS", "1YS");
+    expect(timeAxis("2000-01-01", "2000-01-01T00:01:00", "10S", "360_day").length).toBe(7);
+  });
+
+  it("keeps an epoch's microseconds far from 1970", () => {
+    const units = parseTimeUnits("seconds since 0001-01-01 00:00:00.5", "proleptic_gregorian");
+    const [x] = decodeTimes([62135596800], units); // 1970-01-01T00:00:00.5
+    expect(x).toBe(0.5);
+    expect(encodeTimes([0.5], units)[0]).toBe(62135596800);
   });
 
   it("includes the end when it falls on a step and decodes a million hourly values in well under a few seconds", () => {

@@ -36,7 +36,7 @@ export type { Attributes, AttributeValue, Box, SourceFile, SourceFormat, SourceI
 export { openSource, registerSourceFormat, isUnknownSourceFormatError, UnknownSourceFormatError, type SourceFormatLoader } from "./sources/registry.js";
 export * from "./convert/index.js";
 // Conversion (issue 11): CF time, time axes, regions from coordinates, chunk suggestion.
-export { normalizeCalendar, isLeapYear, daysInMonth, type Calendar } from "./convert/calendars.js";
+export type { Calendar } from "./convert/calendars.js";
 export { formatInstant, parseDate, type CalendarDate } from "./convert/cf-date.js";
 export { parseTimeUnits, decodeTimes, encodeTimes, type TimeUnit, type TimeUnits } from "./convert/cf-time.js";
 export { timeAxis } from "./convert/time-axis.js";

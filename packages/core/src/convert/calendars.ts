@@ -8,8 +8,8 @@
  * 1582-10-15; the ten days between do not exist. The other calendars are
  * proleptic: one rule for every year.
  *
- * Years: the real-world calendars (standard, proleptic_gregorian, julian)
- * have no year 0 in cftime (year -1 precedes year 1), the idealised ones
+ * Years: standard and julian have no year 0 in cftime 1.6 (year -1 precedes
+ * year 1); proleptic_gregorian (ISO 8601) and the idealised calendars
  * (noleap, all_leap, 360_day) do. We support years from 1 (resp. 0) upwards
  * and refuse earlier ones, rather than guess a numbering cftime might not share.
  */
@@ -45,8 +45,7 @@ export function normalizeCalendar(name: string | undefined, units = ""): Calenda
 }
 
 /** The first year a calendar's dates may have here (see the header). */
-export const firstYear = (calendar: Calendar): number =>
-  calendar === "noleap" || calendar === "all_leap" || calendar === "360_day" ? 0 : 1;
+export const firstYear = (calendar: Calendar): number => (calendar === "standard" || calendar === "julian" ? 1 : 0);
 
 const gregorianLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 

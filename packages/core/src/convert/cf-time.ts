@@ -6,7 +6,7 @@
  * very same instants for the same times.
  */
 import { normalizeCalendar, type Calendar } from "./calendars.js";
-import { dateOfMicros, instantOfMicros, microsOfInstant, parseDateMicros, type CalendarDate } from "./cf-date.js";
+import { dateOfMicros, instantOfMicros, microsOfDate, microsOfInstant, parseDateMicros, type CalendarDate } from "./cf-date.js";
 import { TimeUnitsError } from "./convert-errors.js";
 
 export type TimeUnit = "days" | "hours" | "minutes" | "seconds" | "milliseconds" | "microseconds";
@@ -65,7 +65,8 @@ export function parseTimeUnits(units: string, calendar?: string): TimeUnits {
 }
 
 const unitMicrosOf = (units: TimeUnits) => UNIT_MICROS[units.unit];
-const epochMicrosOf = (units: TimeUnits) => microsOfInstant(units.epochSeconds);
+// From the date, not epochSeconds: far from 1970 the float may not hold the epoch's microseconds.
+const epochMicrosOf = (units: TimeUnits) => microsOfDate(units.epoch, units.calendar);
 
 /**
  * Stored time values → instants (NaN stays NaN: a missing time is not a time).
@@ -125,8 +126,10 @@ export function encodeTimes(instants: ArrayLike<number>, units: TimeUnits): Floa
       out[i] = NaN;
       continue;
     }
-    // Near 1970 x·1e6 lands on the exact microsecond; farther out it may not (see cf-date.ts).
-    const us = Math.abs(x) < 4e9 ? Math.round(x * 1e6) : undefined;
+    // Within 2^32 s of 1970 one microsecond maps to each float, so a rounded x·1e6 that maps back to x
+    // is the one; otherwise (an ulp off, or far out) read the decimal (see cf-date.ts).
+    const r = Math.round(x * 1e6);
+    const us = Math.abs(x) < 2 ** 32 && r / 1e6 === x ? r : undefined;
     const diff = us !== undefined && Number.isSafeInteger(epochNumber) ? us - epochNumber : undefined;
     out[i] = diff !== undefined && Number.isSafeInteger(diff)
       ? diff / unitMicros

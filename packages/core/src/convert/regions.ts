@@ -8,7 +8,8 @@
  * Cost: O(log n + m) for m values on an n-long axis — one binary search for
  * the first value, then one comparison per value. Checking that the axis
  * itself is strictly increasing is O(n), so it is done once per axis object
- * (a convert run asks for thousands of files against the same axis).
+ * (a convert run asks for thousands of files against the same axis, which
+ * nothing changes once it is built).
  */
 import {
   CoordinateMismatchError,
