@@ -65,7 +65,7 @@ describe("public API", () => {
     ]);
   });
 
-  it("@parazarr/core exports plans, tasks, map, Zarr I/O and tagged errors, nothing internal", async () => {
+  it("@parazarr/core exports plans, tasks, map, Zarr I/O, the conversion workflow and tagged errors, nothing internal", async () => {
     expect(await names("@parazarr/core")).toEqual([
       // errors
       "AbortError", "ArrayExistsError", "ArrayNotFoundError", "ChunkAlignmentError", "ChunkDecodeError", "ChunkSizeError", "CloneError",
@@ -83,10 +83,15 @@ describe("public API", () => {
       "isUnknownCodecError", "isUnknownSourceFormatError", "isWorkerCrashedError", "isZarrOptionError",
       "map", "mapUnordered", "open", "openSource", "openStore", "read", "registerCodec", "registerSourceFormat", "removeStaleTempFiles", "sequential", "setPlan", "task",
       "transfer", "withPlan", "writeRegion",
-      // the conversion ledger, claims, status and validate (issue 11)
-      "DEFAULT_LEASE_MS", "LEDGER_PREFIX", "LedgerError", "RegionClaimedError", "claimArchive", "claimChunks", "clearFailure", "currentWriter",
-      "deleteTaskRecord", "isLedgerError", "isRegionClaimedError", "readFailures", "readManifest", "readTaskRecords", "status", "taskIdOf",
-      "validate", "writeFailure", "writeManifest", "writeTaskRecord",
+      // the conversion workflow (issue 11): convert, templates, independent writers, status, validate
+      "ConvertFailedError", "ConvertOptionError", "LEDGER_PREFIX", "LedgerError", "PackingMismatchError", "RegionClaimedError", "SourceMismatchError",
+      "TemplateMismatchError", "convert", "createTemplate", "isConvertFailedError", "isConvertOptionError", "isLedgerError", "isPackingMismatchError",
+      "isRegionClaimedError", "isSourceMismatchError", "isTemplateMismatchError", "status", "validate", "writeFromSource",
+      // CF time, regions from coordinates, chunk suggestion
+      "ChunkSuggestionError", "CoordinateMismatchError", "CoordinateNotFoundError", "CoordinateOrderError", "InvalidDateError", "TimeAxisError", "TimeUnitsError",
+      "checkCoordinatesMatch", "decodeTimes", "encodeTimes", "formatInstant", "isChunkSuggestionError", "isCoordinateMismatchError", "isCoordinateNotFoundError",
+      "isCoordinateOrderError", "isInvalidDateError", "isTimeAxisError", "isTimeUnitsError", "parseDate", "parseTimeUnits", "regionFromCoordinates",
+      "suggestChunks", "timeAxis",
     ].sort());
   });
 });
