@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import { chunkKey, convert, open, openStore, read, sequential, status, validate, withPlan, writeRegion, type Plan } from "@parazarr/core";
 import { readTaskRecords, writeTaskRecord } from "../packages/core/dist/convert/ledger.js";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { netcdf } from "@parazarr/netcdf";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
@@ -179,5 +179,21 @@ describe("validate", () => {
     expect(deep.problems).toEqual([expect.objectContaining({ kind: "source-mismatch", chunk: key, variable: "t2m" })]);
     expect(deep.problems[0]!.message).toMatch(/differ from the sources/);
   }, 120_000);
+});
+
+describe("sources on a plan whose workers run elsewhere", () => {
+  it("a local source path outside the plan's shared filesystem is refused before anything is written", async () => {
+    const dir = dirs.temp("not-shared");
+    const archive = join(dir, "archive.zarr");
+    const remote = ssh(sshOptions(servers, { sharedFilesystem: [dir] }));
+    try {
+      const error = (await withPlan(remote, () => convert(netcdf(paths), archive, { chunks: { time: 8 } }).catch((e: unknown) => e))) as { _tag: string; message: string };
+      expect(error._tag).toBe("StoreNotSharedError");
+      expect(error.message).toContain(paths[0]!);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await remote.close();
+    }
+  });
 });
 

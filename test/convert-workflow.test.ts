@@ -340,3 +340,15 @@ describe("misuse", () => {
   }, 120_000);
 });
 
+describe("time bounds", () => {
+  it("a CF bounds variable of time is re-encoded from each file's units to the archive's", async () => {
+    const dir = dirs.temp("bounds");
+    const files = writeJsonCollection(dir, [{ start: 0, steps: 3, bounds: true }, { start: 3, steps: 3, bounds: true, hours: true }]);
+    const archive = join(dir, "out.zarr");
+    await convert(files, archive, { chunks: { time: 2 } });
+    // The archive's time units are the first file's: days since 2020-01-01.
+    expect(await values(archive, "time_bnds")).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6]);
+    expect((await open(archive, "time")).attributes).toMatchObject({ units: "days since 2020-01-01", bounds: "time_bnds" });
+  });
+});
+

@@ -54,6 +54,8 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
   const templateSource = options.template === undefined ? sources[0]! : toSourceSpec("convert", options.template);
   const spec = normalizeStoreSpec(archive);
   checkStoreShared("convert", spec, getPlan());
+  // Workers open the sources themselves: a local path must be one every worker sees.
+  for (const source of [...sources, templateSource]) checkStoreShared("convert", { url: source.url }, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
   const writer = callWriter();

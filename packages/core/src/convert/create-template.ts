@@ -51,6 +51,7 @@ export async function createTemplate(template: SourceInput, archive: string | St
   }
   const spec = normalizeStoreSpec(archive);
   checkStoreShared("createTemplate", spec, getPlan());
+  for (const source of [...inputs, templateSource]) checkStoreShared("createTemplate", { url: source.url }, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
   const claim = await claimArchive(store, callWriter());

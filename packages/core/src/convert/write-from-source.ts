@@ -43,6 +43,7 @@ export async function writeFromSource(source: SourceInput, archive: string | Sto
   const spec = normalizeStoreSpec(archive);
   const sourceSpec = toSourceSpec("writeFromSource", source);
   checkStoreShared("writeFromSource", spec, getPlan());
+  checkStoreShared("writeFromSource", { url: sourceSpec.url }, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
   const manifest = await readManifest(store);
