@@ -11,7 +11,7 @@ import { mapUnorderedSettled } from "../map/map.js";
 import { isAbortError, type TaskError } from "../errors.js";
 import { redactText } from "../redact.js";
 import { normalizeStoreSpec, openStore } from "../zarr/stores/index.js";
-import type { StoreSpec } from "../zarr/stores/types.js";
+import type { Store, StoreSpec } from "../zarr/stores/types.js";
 import { checkStoreShared } from "../zarr/shared-store.js";
 import { ReadOnlyStoreError } from "../zarr/errors.js";
 import { open } from "../zarr/open.js";
@@ -19,10 +19,10 @@ import type { ZarrArray } from "../zarr/array.js";
 import type { SourceSpec } from "../sources/source.js";
 import { claimArchive } from "./claims.js";
 import { callWriter } from "./writer.js";
-import type { UnitTask } from "./convert-task.js";
+import type { UnitResult, UnitTask } from "./convert-task.js";
 import { planUnits, type Unit } from "./convert-plan.js";
 import { toSourceSpec, toSourceSpecs, type SourceInput } from "./inputs.js";
-import { readTaskRecords, writeFailure, writeManifest, type ConversionManifest, type ManifestInput, type TaskRecord, type WriterId } from "./ledger.js";
+import { readTaskRecord, readTaskRecords, writeFailure, writeManifest, type ConversionManifest, type ManifestInput, type TaskRecord, type WriterId } from "./ledger.js";
 import { checkNames, checkRunOptions, checkTemplateOptions, RUN_OPTIONS, TEMPLATE_OPTIONS, type ConvertOptions, type ConvertProgress } from "./options.js";
 import { prepare, type Prepared } from "./prepare.js";
 import { convertUnits } from "./tasks.js";
@@ -79,7 +79,8 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
     const arrays = await openArrays(spec, prepared);
     const todo = units.filter((u) => !isDone(records.get(u.id), u, prepared));
     progress.start(units, todo);
-    const failures = await runUnits(todo, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store);
+    const urls = prepared.scans.map((scan) => scan.source.url);
+    const failures = await runUnits(todo, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store, urls);
     const summary = progress.summary(spec.url, prepared);
     if (failures.length > 0) {
       throw new ConvertFailedError(
@@ -159,25 +160,57 @@ interface Failure {
   readonly error: TaskError;
 }
 
+/** Consecutive units that read the same slices of the same files (the variables of one time chunk): one task. */
+function sameReads(a: Unit, b: Unit): boolean {
+  return a.pieces.length === b.pieces.length && a.pieces.every((p, i) => {
+    const q = b.pieces[i]!;
+    return p.input === q.input && p.archiveStart === q.archiveStart && p.count === q.count;
+  });
+}
+
+function groupUnits(todo: readonly Unit[]): Unit[][] {
+  const groups: Unit[][] = [];
+  for (const unit of todo) {
+    const last = groups.at(-1);
+    if (last !== undefined && sameReads(last[0]!, unit)) last.push(unit);
+    else groups.push([unit]);
+  }
+  return groups;
+}
+
 /** Runs the units on the plan; each failure (after its retries) is recorded in the ledger and reported, never silently dropped. */
 export async function runUnits(
   todo: readonly Unit[],
   toTask: (u: Unit) => UnitTask,
   run: { retries: number; signal: AbortSignal | undefined },
   progress: ProgressReporter,
-  store: import("../zarr/stores/types.js").Store,
+  store: Store,
+  sourceUrls: readonly string[],
 ): Promise<Failure[]> {
   const failures: Failure[] = [];
-  const inputs = todo.map(toTask);
+  const groups = groupUnits(todo);
+  // Task inputs are built as the scheduler asks for them: memory stays flat however many units there are.
+  const inputs = (function* () {
+    for (const group of groups) yield group.map(toTask);
+  })();
   // Settled: the call (and the archive claim released after it) ends only
   // when no task of it can still store a chunk, even when cancelled.
   const options = { retries: run.retries, errors: "collect" as const, ...(run.signal ? { signal: run.signal } : {}) };
   const results = mapUnorderedSettled(convertUnits, inputs, options, false);
-  for await (const event of results as AsyncIterable<{ index: number; value?: { chunks: number; bytes: number; clipped: number }; error?: TaskError }>) {
-    const unit = todo[event.index]!;
-    if (event.error !== undefined) {
-      if (isAbortError(event.error)) throw event.error;
-      const files = inputs[event.index]!.pieces.map((p) => p.source.url);
+  for await (const event of results as AsyncIterable<{ index: number; value?: UnitResult[]; error?: TaskError }>) {
+    const group = groups[event.index]!;
+    if (event.error === undefined) {
+      group.forEach((unit, i) => progress.done(unit, event.value![i]!));
+      continue;
+    }
+    if (isAbortError(event.error)) throw event.error;
+    for (const unit of group) {
+      // The units of the group that finished before the failure have their record: they are done.
+      if ((await readTaskRecord(store, unit.id)) !== undefined) {
+        progress.done(unit, { chunks: 0, bytes: 0, clipped: 0 });
+        continue;
+      }
+      const files = [...new Set(unit.pieces.map((p) => sourceUrls[p.input]!))];
       failures.push({ task: unit.id, files, error: event.error });
       await writeFailure(store, {
         id: unit.id,
@@ -189,8 +222,6 @@ export async function runUnits(
         sources: files,
       });
       progress.failed(unit);
-    } else {
-      progress.done(unit, event.value!);
     }
   }
   return failures;

@@ -195,6 +195,11 @@ export async function clearFailure(store: Store, id: string): Promise<void> {
   await store.delete?.(failureKey(id));
 }
 
+/** One task's record, or undefined when the task has none. */
+export function readTaskRecord(store: Store, id: string): Promise<TaskRecord | undefined> {
+  return readDocument(store, taskKey(id), isTaskRecord, "task record");
+}
+
 export function readTaskRecords(store: Store): Promise<Map<string, TaskRecord>> {
   return readFolder(store, TASKS, isTaskRecord, "task record");
 }

@@ -72,7 +72,7 @@ export async function writeFromSource(source: SourceInput, archive: string | Sto
     const records = await readTaskRecords(store);
     const progress = new ProgressReporter(run.onProgress, 1, started);
     progress.start(units, units);
-    const failures = await runUnits(units, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store);
+    const failures = await runUnits(units, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store, [sourceSpec.url]);
     if (failures.length > 0) {
       throw new ConvertFailedError(`writeFromSource: ${failures.length} of ${units.length} tasks failed: ${failures[0]!.error.message}`, failures);
     }
