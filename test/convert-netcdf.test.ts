@@ -106,6 +106,33 @@ describe("the archive in other readers", () => {
     expect(values.stdout.replace(/\s+/g, " ")).toContain("time = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,");
   }, 120_000);
 
+  it("zarr-python opens it (consolidated) and reads every array as parazarr does", async () => {
+    const archive = join(dirs.temp("zarr-python"), "archive.zarr");
+    await convert(netcdf(paths), archive, { chunks: { time: 8 } });
+    const script = [
+      "import json, sys, zarr, numpy as np",
+      "g = zarr.open_consolidated(sys.argv[1], mode='r')",
+      "out = {}",
+      "for name, a in sorted(g.arrays()):",
+      "    v = a[...]",
+      "    out[name] = {'shape': list(a.shape), 'chunks': list(a.chunks), 'dtype': str(a.dtype), 'sum': float(np.nansum(v.astype('f8'))), 'dims': a.attrs['_ARRAY_DIMENSIONS']}",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const { stdout } = await promisify(execFile)("/usr/bin/python3", ["-c", script, archive]);
+    const seen = JSON.parse(stdout) as Record<string, { shape: number[]; chunks: number[]; dtype: string; sum: number; dims: string[] }>;
+    expect(Object.keys(seen).sort()).toEqual(["land_mask", "lat", "lat_bnds", "lon", "lon_bnds", "sst", "t2m", "time"]);
+    for (const [name, info] of Object.entries(seen)) {
+      const array = await open(archive, name);
+      expect(info.shape).toEqual(array.shape);
+      expect(info.chunks).toEqual(array.chunks);
+      expect(info.dims).toEqual(array.dimensionNames);
+      const { data } = await read(array, null);
+      let sum = 0;
+      for (const v of data as ArrayLike<number>) if (!Number.isNaN(v)) sum += Number(v);
+      expect(info.sum).toBeCloseTo(sum, 3);
+    }
+  }, 120_000);
+
   it("Zarr v3 holds the same values as v2", async () => {
     const dir = dirs.temp("v3");
     const v2 = join(dir, "v2.zarr");

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { utimesSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  convert, createTemplate, open, read, sequential, withPlan, writeFromSource, type Plan,
+  convert, createTemplate, open, read, sequential, status, withPlan, writeFromSource, type Plan,
 } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { processes } from "@parazarr/backend-processes";
@@ -226,9 +226,15 @@ describe("failures", () => {
     expect(error._tag).toBe("ConvertFailedError");
     expect(error.failures.length).toBeGreaterThan(0);
     expect(error.failures.every((f) => f.files.some((u) => u.endsWith("part-001.json")))).toBe(true);
+    // status names the failed file with the error that failed it.
+    const before = await status(archive);
+    const failedInput = before.inputs.find((i) => i.url.endsWith("part-001.json"))!;
+    expect(failedInput.state).toBe("failed");
+    expect(JSON.stringify(failedInput)).toContain("changed since the conversion was planned");
     const again = await convert(files, archive, { chunks: { time: 4 } });
     expect(again.tasks.failed).toBe(0);
     expect(again.tasks.written).toBe(error.failures.length);
+    expect((await status(archive)).inputs.every((i) => i.state === "done")).toBe(true);
     expectArchiveHolds(await values(archive, "t2m"), await values(archive, "sst"), 8);
   });
 });

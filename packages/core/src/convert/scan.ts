@@ -4,8 +4,8 @@
  * parallel, on whatever plan is set). A worker opens the file itself and
  * sends back only small things: dimensions, variables and their attributes,
  * the raw time values, and a digest of every variable without the time
- * dimension (lat, lon, bounds), so that a file whose grid differs from the
- * template's is found without moving its coordinates.
+ * dimension's coordinates (lat, lon and their bounds), so that a file whose
+ * grid differs from the template's is found without moving its coordinates.
  */
 import { createHash } from "node:crypto";
 import type { Attributes, SourceFile, SourceIdentity, SourceSpec, SourceVariable } from "../sources/source.js";
@@ -28,7 +28,7 @@ export interface ScannedSource {
   readonly timeDimension: string;
   /** The time coordinate as stored, with its encoding. */
   readonly time: { readonly variable: string; readonly units: string; readonly calendar: string; readonly values: number[] };
-  /** sha256 of the stored values of each variable without the time dimension (up to DIGEST_LIMIT elements). */
+  /** sha256 of the stored values of each coordinate but time, and of its bounds (up to DIGEST_LIMIT elements). */
   readonly digests: Readonly<Record<string, string>>;
 }
 
@@ -50,8 +50,7 @@ export async function scanSource({ source, timeDimension }: ScanRequest, signal?
   const calendar = timeVar.attributes.calendar;
   const raw = await file.read(time, [[0, timeVar.shape[0]!]], { signal });
   const digests: Record<string, string> = {};
-  for (const variable of Object.values(file.variables)) {
-    if (variable.dimensions.includes(time)) continue;
+  for (const variable of coordinatesOf(file, time)) {
     const size = variable.shape.reduce((a, b) => a * b, 1);
     if (size > DIGEST_LIMIT) continue;
     digests[variable.name] = await digestOf(file, variable);
@@ -67,6 +66,19 @@ export async function scanSource({ source, timeDimension }: ScanRequest, signal?
     time: { variable: time, units, calendar: typeof calendar === "string" ? calendar : "standard", values: Array.from(raw, Number) },
     digests,
   };
+}
+
+/**
+ * The variables every source must share with the template: coordinates
+ * other than time (lat, lon: a variable named as its one dimension) and
+ * their CF bounds. Other variables without the time dimension (a land mask)
+ * are taken from the template alone, as open_mfdataset(compat="override")
+ * does; reading them from every file would cost a full read per file.
+ */
+function coordinatesOf(file: SourceFile, time: string): SourceVariable[] {
+  const coordinates = Object.values(file.variables).filter((v) => v.name !== time && v.dimensions.length === 1 && v.dimensions[0] === v.name);
+  const bounds = coordinates.map((v) => v.attributes.bounds).filter((b): b is string => typeof b === "string");
+  return [...coordinates, ...bounds.map((b) => file.variables[b]).filter((v): v is SourceVariable => v !== undefined && !v.dimensions.includes(time))];
 }
 
 export async function digestOf(file: SourceFile, variable: SourceVariable): Promise<string> {
