@@ -26,7 +26,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { processStart } from "../zarr/stores/temp-files.js";
+import { pidAlive, processStart } from "../zarr/stores/temp-files.js";
 import { parseJsonExact, stringifyJsonExact } from "../zarr/json.js";
 import type { Store, StoreKey } from "../zarr/stores/types.js";
 import { type ClaimHolder, LedgerError, RegionClaimedError } from "./ledger-errors.js";
@@ -81,15 +81,6 @@ export function holderAlive(doc: ClaimDocument, now = Date.now()): boolean {
   if (start === undefined) return false;
   if (start === "0") return pidAlive(pid);
   return new Date(parseInt(start, 36)).toISOString() === startedAt;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
-  }
 }
 
 export async function claimChunks(store: Store, options: ClaimChunksOptions): Promise<Claim> {

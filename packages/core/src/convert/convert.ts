@@ -15,6 +15,7 @@ import type { Store, StoreSpec } from "../zarr/stores/types.js";
 import { checkStoreShared } from "../zarr/shared-store.js";
 import { ReadOnlyStoreError } from "../zarr/errors.js";
 import { open } from "../zarr/open.js";
+import { removeStaleTempFiles } from "../zarr/stale-temp-files.js";
 import type { ZarrArray } from "../zarr/array.js";
 import type { SourceSpec } from "../sources/source.js";
 import { claimArchive } from "./claims.js";
@@ -69,6 +70,10 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
       onScan: (done, total) => progress.scan(done, total),
     });
     let manifest = await checkExistingArchive(spec, store, prepared.signature, prepared.layout);
+    // A rerun after a kill: the killed run's chunk temporaries (file stores)
+    // would stay forever next to chunks this run skips. Only dead writers'
+    // are removed; the archive claim keeps other converts out meanwhile.
+    if (manifest !== undefined) await removeStaleTempFiles(spec);
     if (manifest === undefined || (manifest.options as { state?: string }).state !== "ready") {
       progress.phase("template");
       manifest = await writeTemplate(spec, prepared.model, prepared.time, prepared.template, prepared.signature, prepared.layout, manifest);
@@ -81,6 +86,10 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
     progress.start(units, todo);
     const urls = prepared.scans.map((scan) => scan.source.url);
     const failures = await runUnits(todo, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store, urls);
+    // Once more at the end: a worker process of the killed run outlives it
+    // by up to half a second (processes' parent watch) and may still have
+    // been filling a temporary when this run started.
+    await removeStaleTempFiles(spec);
     const summary = progress.summary(spec.url, prepared);
     if (failures.length > 0) {
       throw new ConvertFailedError(

@@ -42,13 +42,21 @@ const bootTimeMs = (() => {
  * Linux's /proc (field 22 of /proc/<pid>/stat, in clock ticks since boot;
  * USER_HZ is 100 on every Linux ABI); undefined when the process is gone.
  * "0" where there is no /proc: owners are then checked by pid alone.
+ *
+ * A zombie is gone too: a killed writer's worker processes are re-parented
+ * to PID 1, and in a container whose PID 1 is not an init that reaps (a
+ * plain `docker run`, this sandbox), they stay zombies, /proc entry and start
+ * time intact, for as long as the container runs. Taking them for live
+ * writers kept their temporaries and claims forever.
  */
 export function processStart(pid: number): string | undefined {
   if (bootTimeMs === undefined) return "0";
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
     // The command name (field 2) may hold spaces and parentheses: count from its closing one.
-    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return undefined;
+    const ticks = Number(fields[19]);
     return (bootTimeMs + ticks * 10).toString(36);
   } catch {
     return undefined;
@@ -79,7 +87,7 @@ export function ownerState(owner: TemporaryOwner | undefined): OwnerState {
   return processStart(owner.pid) === owner.start ? "alive" : "dead";
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
