@@ -11,7 +11,7 @@
  */
 import type { DType, SourceVariable } from "@parazarr/core";
 import type { Dataset, Group } from "h5wasm/node";
-import { userAttributes } from "./attributes.js";
+import { attributeTable, userAttributes } from "./attributes.js";
 
 export interface Hdf5Structure {
   readonly datasets: ReadonlyMap<string, Dataset>;
@@ -30,16 +30,13 @@ const H5T_FLOAT = 1;
 const CLASS_NAMES: Record<number, string> = { 2: "time", 3: "string (NC_STRING or NC_CHAR)", 4: "bitfield", 5: "opaque", 6: "compound", 7: "reference", 8: "enum", 9: "variable-length", 10: "array" };
 
 const textAttribute = (d: Dataset, name: string): string | undefined => {
-  const a = d.attrs[name];
-  if (a === undefined) return undefined;
-  const value = a.value;
+  const value = attributeTable(d).value(name);
   return typeof value === "string" ? value : undefined;
 };
 
 const numbersAttribute = (d: Dataset, name: string): number[] | undefined => {
-  const a = d.attrs[name];
-  if (a === undefined) return undefined;
-  const value = a.value;
+  const value = attributeTable(d).value(name);
+  if (value === undefined) return undefined;
   if (typeof value === "number" || typeof value === "bigint") return [Number(value)];
   return ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number | bigint>, Number) : undefined;
 };
@@ -105,7 +102,7 @@ function dimensionsOf(name: string, d: Dataset, shape: readonly number[], isScal
   }
   if (isScale && shape.length === 1) return [name];
   return shape.map((_, axis) => {
-    const attached = d.attrs.DIMENSION_LIST === undefined ? [] : d.get_attached_scales(axis);
+    const attached = attributeTable(d).names.includes("DIMENSION_LIST") ? d.get_attached_scales(axis) : [];
     const path = attached[0];
     return path === undefined ? undefined : path.slice(path.lastIndexOf("/") + 1);
   });

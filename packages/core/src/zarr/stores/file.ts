@@ -38,6 +38,20 @@ export function openFileStore(root: string): Store {
   const swept = new Map<string, Promise<void>>();
   // Best effort: a directory we cannot list still takes the write.
   const sweep = (dir: string) => swept.get(dir) ?? swept.set(dir, removeDeadTemporaries(dir).catch(() => undefined)).get(dir)!;
+  /** Writes `value` to a fresh temporary beside the key's file and lets `place` put it there; the temporary never outlives the call. */
+  async function throughTemporary<T>(key: StoreKey, value: Uint8Array, place: (temporary: string, file: string) => Promise<T>): Promise<T> {
+    const file = pathOf(key);
+    await mkdir(dirname(file), { recursive: true });
+    await sweep(dirname(file));
+    const temporary = temporaryPath(file);
+    try {
+      await writeFile(temporary, value);
+      return await place(temporary, file);
+    } finally {
+      // After a rename there is nothing left to remove; after a link or a failure, the temporary goes.
+      await rm(temporary, { force: true }).catch(() => undefined);
+    }
+  }
   return {
     async get(key) {
       try {
@@ -49,33 +63,19 @@ export function openFileStore(root: string): Store {
       }
     },
     async set(key, value) {
-      const file = pathOf(key);
-      await mkdir(dirname(file), { recursive: true });
-      await sweep(dirname(file));
-      const temporary = temporaryPath(file);
-      try {
-        await writeFile(temporary, value);
-        await rename(temporary, file);
-      } catch (error) {
-        await rm(temporary, { force: true }).catch(() => undefined);
-        throw error;
-      }
+      await throughTemporary(key, value, rename);
     },
     async create(key, value) {
-      const file = pathOf(key);
-      await mkdir(dirname(file), { recursive: true });
-      await sweep(dirname(file));
-      const temporary = temporaryPath(file);
-      try {
-        await writeFile(temporary, value);
-        await link(temporary, file);
-        return true;
-      } catch (error) {
-        if ((error as { code?: unknown }).code === "EEXIST") return false;
-        throw error;
-      } finally {
-        await rm(temporary, { force: true }).catch(() => undefined);
-      }
+      return throughTemporary(key, value, async (temporary, file) => {
+        try {
+          // link(2) fails with EEXIST where the key exists: exclusive, and the key is whole from its first byte.
+          await link(temporary, file);
+          return true;
+        } catch (error) {
+          if ((error as { code?: unknown }).code === "EEXIST") return false;
+          throw error;
+        }
+      });
     },
     async flush(keys) {
       const files = [...new Set(keys.map(pathOf))];
