@@ -5,7 +5,7 @@
  * (stdout and stderr are synchronous for files and pipes on POSIX, so no
  * output is lost.)
  */
-import { main } from "./main.js";
+import { main, redacting } from "./main.js";
 
-const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+const code = await main(process.argv.slice(2), { stdout: redacting(process.stdout), stderr: redacting(process.stderr), env: process.env });
 process.exit(code);

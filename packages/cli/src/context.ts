@@ -5,9 +5,16 @@ import { jsonProgress, liveBar, plainLines, quietSink, type ProgressSink } from 
 import { paint, terminalOf, type Paint } from "./terminal.js";
 import type { TemplateOptions } from "@parazarr/core";
 
+/** An output stream as commands see it: text goes through `write`; `stream` is the real one, for the live bar. */
+export interface Output {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly stream?: NodeJS.WriteStream;
+}
+
 export interface Io {
-  readonly stdout: NodeJS.WriteStream;
-  readonly stderr: NodeJS.WriteStream;
+  readonly stdout: Output;
+  readonly stderr: Output;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -45,7 +52,8 @@ export function contextOf(io: Io, mode: OutputMode, plan: string): Context {
 export function progressSink(ctx: Context): ProgressSink {
   if (ctx.json) return jsonProgress(ctx.io.stdout);
   if (ctx.quiet) return quietSink();
-  return terminalOf(ctx.io.stderr, ctx.io.env).live ? liveBar(ctx.io.stderr) : plainLines(ctx.io.stderr);
+  const stream = ctx.io.stderr.stream;
+  return terminalOf(ctx.io.stderr, ctx.io.env).live && stream !== undefined ? liveBar(stream) : plainLines(ctx.io.stderr);
 }
 
 /** The template options as commander hands them over (strings), parsed. */

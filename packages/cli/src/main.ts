@@ -8,7 +8,7 @@ import { CommanderError, type Command } from "commander";
 import { getPlan, isPlanError, planFromString, sequential, setPlan, isConvertOptionError, isZarrOptionError, isAbortError } from "@parazarr/core";
 import { redactText } from "@parazarr/core/backend";
 import { readConfigFile } from "./config-file.js";
-import { contextOf, type Context, type Io, type OutputMode } from "./context.js";
+import { contextOf, type Context, type Io, type Output, type OutputMode } from "./context.js";
 import { isUsageError, UsageError } from "./errors.js";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { buildProgram } from "./program.js";
@@ -22,6 +22,16 @@ import { runInfo } from "./commands/info.js";
 
 /** Commands whose work runs as map tasks, so they need the plan. */
 const ON_PLAN = new Set(["convert", "create-template", "write-region", "validate"]);
+
+/**
+ * Every line the CLI prints goes through core's redactText: a store URL's
+ * user info, a signed URL's token or a credential from the environment
+ * never reaches a terminal or a log, whatever error or value carried it.
+ * (The live bar writes only counts, straight to the terminal.)
+ */
+export function redacting(stream: NodeJS.WriteStream): Output {
+  return { write: (text: string) => stream.write(redactText(text)), isTTY: stream.isTTY, stream };
+}
 
 export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;

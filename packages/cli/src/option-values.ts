@@ -49,10 +49,24 @@ export function parseAccessPattern(text: string): AccessPattern {
 
 const CODEC_FORMS = "none, zstd[:LEVEL], gzip[:LEVEL], zlib[:LEVEL] or blosc[:CNAME[:CLEVEL[:SHUFFLE]]] (such as zstd:3 or blosc:zstd:3:shuffle)";
 
-/** "zstd:3" | "blosc:zstd:3:shuffle" | "gzip:1" | "none". */
+const LEVELS: Record<string, [number, number]> = { zstd: [-7, 22], gzip: [0, 9], zlib: [0, 9], blosc: [0, 9] };
+const CNAMES = ["lz4", "lz4hc", "zstd", "zlib", "blosclz"];
+const SHUFFLES = ["noshuffle", "shuffle", "bitshuffle"];
+
+/**
+ * "zstd:3" | "blosc:zstd:3:shuffle" | "gzip:1" | "none". The ranges are
+ * core's (zarr/codec-option.ts), checked here too because convert checks
+ * the codec only when it writes the template, after the scan: a bad level
+ * must be refused before anything is written.
+ */
 export function parseCodec(text: string): CodecOption {
   const [name, ...rest] = text.split(":");
-  const level = (s: string | undefined): number | undefined => (s === undefined ? undefined : parseNumber("codec", s, { integer: true, min: -131072 }));
+  const level = (s: string | undefined): number | undefined => {
+    if (s === undefined) return undefined;
+    const [min, max] = LEVELS[name!]!;
+    if (!/^-?\d+$/.test(s) || Number(s) < min || Number(s) > max) bad("codec", text, `valid: the ${name} level must be a whole number from ${min} to ${max}`);
+    return Number(s);
+  };
   switch (name) {
     case "none":
       if (rest.length > 0) bad("codec", text, CODEC_FORMS);
@@ -67,6 +81,8 @@ export function parseCodec(text: string): CodecOption {
     case "blosc": {
       if (rest.length > 3) bad("codec", text, CODEC_FORMS);
       const [cname, clevel, shuffle] = rest;
+      if (cname !== undefined && !CNAMES.includes(cname)) bad("codec", text, `valid: blosc's compressor must be one of ${CNAMES.join(", ")}`);
+      if (shuffle !== undefined && !SHUFFLES.includes(shuffle)) bad("codec", text, `valid: blosc's shuffle must be one of ${SHUFFLES.join(", ")}`);
       return {
         name: "blosc",
         ...(cname === undefined ? {} : { cname: cname as "zstd" }),
