@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { isPlanError, map, planFromString, setPlan, type PlanError } from "@parazarr/core";
+import { getPlan, isPlanError, map, planFromString, setPlan, type PlanError } from "@parazarr/core";
 import { whichWorker } from "./fixtures/tasks.mjs";
 
 const rejection = (text: string) => planFromString(text).then(() => expect.fail(`${text} was accepted`), (e: unknown) => e as PlanError);
@@ -26,6 +26,13 @@ describe("planFromString", () => {
     const stack = await planFromString("ssh:alice@h1,alice@h2/threads:4");
     expect(Array.isArray(stack)).toBe(true);
     expect((stack as unknown[]).map(String)).toEqual(["ssh(alice@h1, alice@h2)", "threads(4)"]);
+    // setPlan nests the levels (no host is contacted until a task runs).
+    await setPlan(stack);
+    try {
+      expect(String(getPlan())).toMatch(/^ssh\(alice@h1, alice@h2\).*threads\(4\)/);
+    } finally {
+      await setPlan(await planFromString("sequential"));
+    }
   });
 
   it("the plan it returns runs tasks: processes:2 on two worker processes", async () => {
