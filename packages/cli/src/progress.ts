@@ -30,7 +30,7 @@ export function liveBar(stream: NodeJS.WriteStream): ProgressSink {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: "{phase} {bar} {value}/{total} tasks | files {filesDone}/{files} | {mbps} MB/s | ETA {eta_formatted}",
+      format: "{phase} {bar} {value}/{total} {unit} | files {filesDone}/{files} | {mbps} MB/s | ETA {eta_formatted}",
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,
@@ -42,7 +42,7 @@ export function liveBar(stream: NodeJS.WriteStream): ProgressSink {
   let phase: ConvertProgress["phase"] | undefined;
   return {
     update(p) {
-      const payload = { phase: PHASE_LABEL[p.phase], filesDone: p.filesDone, files: p.files, mbps: rate(p.bytesWritten, p.elapsedMs).toFixed(1) };
+      const payload = { phase: PHASE_LABEL[p.phase], unit: p.phase === "scan" ? "files" : "tasks", filesDone: p.filesDone, files: p.files, mbps: rate(p.bytesWritten, p.elapsedMs).toFixed(1) };
       const total = p.total ?? 0;
       if (!started || phase !== p.phase) {
         if (started) bar.stop();
