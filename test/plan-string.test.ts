@@ -35,6 +35,11 @@ describe("planFromString", () => {
     }
   });
 
+  it("paths in a level's values keep their slashes: they run to the next comma", async () => {
+    const stack = await planFromString("ssh:alice@h1,key=~/.ssh/id_ed25519,shared=/lustre/data,workers=2/threads:4");
+    expect((stack as unknown[]).map(String)).toEqual(["ssh(alice@h1, 2 workers each)", "threads(4)"]);
+  });
+
   it("the plan it returns runs tasks: processes:2 on two worker processes", async () => {
     await setPlan(await planFromString("processes:2"));
     try {

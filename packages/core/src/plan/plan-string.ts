@@ -6,6 +6,10 @@
  *     LEVEL  := NAME | NAME ":" ARGS
  *     ARGS   := ARG ("," ARG)*                 (ARG: a value, or key=value)
  *
+ * A value that starts with "/" or "~" (a path: `key=~/.ssh/id_ed25519`,
+ * `shared=/lustre/data`) runs to the next comma, so its slashes never split
+ * the stack: write `ssh:h1,shared=/data,workers=2/threads:4`, not a path
+ * last before the "/".
  * `sequential` is core's own. Any other NAME is the package
  * `@parazarr/backend-NAME`, which core imports and whose exported
  * `fromPlanString(args)` turns ARGS (the text after the first ":", verbatim,
@@ -31,12 +35,30 @@ export async function planFromString(text: string): Promise<PlanOrStack> {
   if (typeof text !== "string" || text.trim() === "") {
     throw new PlanError(`planFromString: expected a plan such as "threads:8" or "ssh:h1,h2/threads:4", got ${JSON.stringify(text)}`, "plan", text);
   }
-  const levels = text.trim().split("/");
+  const levels = splitLevels(text.trim());
   if (levels.length > 2) {
     throw new PlanError(`planFromString: a plan stack has one or two levels ("ssh:h1,h2/threads:4"), got ${levels.length} in ${JSON.stringify(text)}`, "plan", text);
   }
   const plans = await Promise.all(levels.map((level) => levelPlan(level, text)));
   return plans.length === 1 ? plans[0]! : [plans[0]!, plans[1]!];
+}
+
+/** The stack's levels: split at "/", except inside a path value (after "=/" or "=~", up to the next ","). */
+function splitLevels(text: string): string[] {
+  const levels: string[] = [];
+  let start = 0;
+  let inPath = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === ",") inPath = false;
+    if (c === "=" && (text[i + 1] === "/" || text[i + 1] === "~")) inPath = true;
+    else if (c === "/" && !inPath) {
+      levels.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  levels.push(text.slice(start));
+  return levels;
 }
 
 async function levelPlan(level: string, text: string): Promise<Plan> {
