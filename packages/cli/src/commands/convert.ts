@@ -60,7 +60,9 @@ export async function runConvert(args: string[], flags: ConvertFlags, ctx: Conte
 function interrupted(ctx: Context, last: ConvertProgress | undefined): ExitCode {
   const done = last?.phase === "write" ? last.done - last.failed : 0;
   if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ event: "interrupted", tasksDone: done, tasks: last?.total ?? null })}\n`);
-  if (!ctx.quiet) ctx.io.stderr.write(`parazarr: interrupted after ${done} tasks; everything finished is recorded. Run the same command again to resume.\n`);
+  if (!ctx.quiet) {
+    ctx.io.stderr.write(`parazarr: interrupted; every task that finished is recorded (${done}, and any that ended while stopping). Run the same command again to resume.\n`);
+  }
   return EXIT.interrupted;
 }
 
