@@ -108,7 +108,7 @@ describe("validate on a corrupted chunk", () => {
     expect(convert.code).toBe(0);
     const chunk = join(cwd, "bad.zarr", "t2m", "1.0.0");
     const bytes = readFileSync(chunk);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(chunk, bytes);
 
     const text = await parazarr(["validate", "bad.zarr", "--plan", "threads:2"], { cwd });

@@ -25,7 +25,7 @@ describe("planFromString", () => {
   it("a stack is outer/inner: ssh:h1,h2/threads:4 runs threads(4) on each host", async () => {
     const stack = await planFromString("ssh:alice@h1,alice@h2/threads:4");
     expect(Array.isArray(stack)).toBe(true);
-    expect((stack as unknown[]).map(String)).toEqual(["ssh(alice@h1, alice@h2)", "threads(4)"]);
+    expect((stack as readonly unknown[]).map(String)).toEqual(["ssh(alice@h1, alice@h2)", "threads(4)"]);
     // setPlan nests the levels (no host is contacted until a task runs).
     await setPlan(stack);
     try {
@@ -37,7 +37,7 @@ describe("planFromString", () => {
 
   it("paths in a level's values keep their slashes: they run to the next comma", async () => {
     const stack = await planFromString("ssh:alice@h1,key=~/.ssh/id_ed25519,shared=/lustre/data,workers=2/threads:4");
-    expect((stack as unknown[]).map(String)).toEqual(["ssh(alice@h1, 2 workers each)", "threads(4)"]);
+    expect((stack as readonly unknown[]).map(String)).toEqual(["ssh(alice@h1, 2 workers each)", "threads(4)"]);
   });
 
   it("the plan it returns runs tasks: processes:2 on two worker processes", async () => {
