@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { makeCollection, type CollectionFile } from "./fixtures/netcdf-collection.js";
@@ -81,8 +82,10 @@ describe("parazarr convert", () => {
 
   it("off a TTY, progress is plain lines on stderr and the output holds no control character", async () => {
     const cwd = dirs.temp("cli-log");
-    const { code, stdout, stderr } = await parazarr(["convert", join(nc, "*.nc"), "log.zarr", "--plan", "threads:2"], { cwd, env: { TERM: "xterm-256color" } });
+    // No --plan: the default is threads on every core.
+    const { code, stdout, stderr } = await parazarr(["convert", join(nc, "*.nc"), "log.zarr"], { cwd, env: { TERM: "xterm-256color" } });
     expect(code).toBe(0);
+    expect(stderr).toContain(`on threads(${availableParallelism()})`);
     expect(stderr).toMatch(/^parazarr: writing \d+\/\d+ tasks \(0 skipped, 0 failed\), files 6\/6, \d+ chunks, [\d.]+ MB, [\d.]+ MB\/s, [\d.]+ s$/m);
     expect(stderr).not.toMatch(CONTROL);
     expect(stdout).not.toMatch(CONTROL);
@@ -102,6 +105,7 @@ describe("parazarr convert refuses bad input before anything is written (exit 2,
     ["an unknown codec", ["--codec", "lz9"], /--codec: "lz9" is not none, zstd/],
     ["a codec level out of range", ["--codec", "zstd:99"], /--codec: "zstd:99" is not valid: the zstd level must be a whole number from -7 to 22/],
     ["an unknown option", ["--chunk", "time=5"], /unknown option '--chunk'/],
+    ["a target chunk size that is not a positive number", ["--target-chunk-mb", "0"], /--target-chunk-mb: "0" is not a number > 0/],
     ["a bad access pattern", ["--access-pattern", "diagonal"], /--access-pattern <PATTERN>' argument 'diagonal' is invalid/],
     ["a bad plan string", ["--plan", "threads:many"], /plan "threads:many": workers must be a whole number ≥ 1, got "many"/],
     ["an unknown plan argument", ["--plan", "processes:cores=2"], /unknown argument "cores"; known: workers/],

@@ -1,6 +1,6 @@
 /** What every command gets: the streams, the environment and the output mode chosen on the command line. */
 import { UsageError } from "./errors.js";
-import { parseAccessPattern, parseChunks, parseCodec, parseList, parseNumber, parseZarrFormat } from "./option-values.js";
+import { parseAccessPattern, parseChunks, parseCodec, parseList, parseNumber, parsePositive, parseZarrFormat } from "./option-values.js";
 import { jsonProgress, liveBar, plainLines, quietSink, type ProgressSink } from "./progress.js";
 import { paint, terminalOf, type Paint } from "./terminal.js";
 import type { TemplateOptions } from "@parazarr/core";
@@ -73,7 +73,7 @@ export interface TemplateFlags {
 export function templateOptions(flags: TemplateFlags): TemplateOptions {
   const o: { -readonly [K in keyof TemplateOptions]: TemplateOptions[K] } = {};
   if (flags.chunks !== undefined) o.chunks = parseChunks(flags.chunks);
-  if (flags.targetChunkMb !== undefined) o.targetChunkMB = parseNumber("target-chunk-mb", flags.targetChunkMb, { min: Number.MIN_VALUE });
+  if (flags.targetChunkMb !== undefined) o.targetChunkMB = parsePositive("target-chunk-mb", flags.targetChunkMb);
   if (flags.accessPattern !== undefined) o.accessPattern = parseAccessPattern(flags.accessPattern);
   if (flags.variables !== undefined) o.variables = parseList("variables", flags.variables);
   if (flags.dropVariables !== undefined) o.dropVariables = parseList("drop-variables", flags.dropVariables);

@@ -37,6 +37,12 @@ export function parseNumber(option: string, text: string, { integer = false, min
   return n;
 }
 
+export function parsePositive(option: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) bad(option, text, "a number > 0");
+  return n;
+}
+
 export function parseZarrFormat(text: string): 2 | 3 {
   if (text !== "2" && text !== "3") bad("zarr-format", text, "2 or 3");
   return Number(text) as 2 | 3;
