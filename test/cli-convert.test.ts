@@ -4,7 +4,7 @@
  * code checked, and the archive it made opened by xarray.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -96,6 +96,45 @@ describe("parazarr convert", () => {
     const { code, stdout } = await parazarr(["convert", join(nc, "*.nc"), "c.zarr", "--plan", "threads:2", "--quiet"], { cwd, env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
     expect(code).toBe(0);
     expect(stdout).toContain("\u001b[32mconverted 6 files");
+  }, 120_000);
+});
+
+describe("a task that fails after its retries", () => {
+  it("exit 1; the summary lists the failed task with its file; status shows it; a rerun with the file mended finishes", async () => {
+    const dir = dirs.temp("cli-fail-nc");
+    const made = await makeCollection(dir, { files: 2, period: { days: 5 }, nlat: 19, nlon: 36, formats: ["NETCDF4"], zlib: 4 });
+    const broken = made[0]!.path;
+    const good = readFileSync(broken);
+    // Spoil compressed data (not the metadata the scan reads): the file scans, one task cannot decode it.
+    const bad = Buffer.from(good);
+    bad.fill(0x55, Math.floor(bad.length * 0.8), Math.floor(bad.length * 0.8) + 300);
+    writeFileSync(broken, bad);
+    const cwd = dirs.temp("cli-fail");
+    const args = ["convert", join(dir, "*.nc"), "f.zarr", "--plan", "threads:2", "--chunks", "time=5", "--retries", "1"];
+    const failed = await parazarr(args, { cwd });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/with 1 failed tasks/);
+    expect(failed.stdout).toMatch(/tasks +3 written, 0 skipped \(done before\), 1 failed, 4 in all/);
+    expect(failed.stdout).toContain(`(file://${broken}): task "convertUnits" failed`);
+    // A decode error is no transient one: it is not retried.
+    expect(failed.stdout).toContain("attempt 1 of 2");
+    expect(failed.stderr).toContain("parazarr: 1 tasks failed (listed above); run the same command again to retry them");
+
+    const json = await parazarr([...args, "--json"], { cwd });
+    expect(json.code).toBe(1);
+    const events = ndjson(json.stdout);
+    expect(events.filter((e) => e.event === "failure")).toEqual([expect.objectContaining({ files: [`file://${broken}`] })]);
+    expect(events.at(-1)).toMatchObject({ event: "summary", ok: false, tasks: { failed: 1, skipped: 3 } });
+
+    const status = JSON.parse((await parazarr(["status", "f.zarr", "--json"], { cwd })).stdout) as { overall: { failed: number }; failures: Array<{ sources: string[] }> };
+    expect(status.overall.failed).toBe(1);
+    expect(status.failures[0]!.sources).toEqual([`file://${broken}`]);
+
+    writeFileSync(broken, good);
+    const mended = await parazarr(args, { cwd });
+    expect(mended.code).toBe(0);
+    // The mended file changed (size, mtime): both of its tasks are redone, the other file's two are skipped.
+    expect(mended.stdout).toMatch(/tasks +2 written, 2 skipped \(done before\), 0 failed, 4 in all/);
   }, 120_000);
 });
 

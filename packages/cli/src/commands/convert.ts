@@ -51,6 +51,7 @@ export async function runConvert(args: string[], flags: ConvertFlags, ctx: Conte
     if (!isConvertFailedError(error)) throw error;
     const failures: FailureLine[] = error.failures.map((f) => ({ task: f.task, files: f.files, error: { name: f.error.name, message: f.error.message } }));
     report(ctx, partialSummary(archive, inputs.length, last), failures);
+    ctx.note(`parazarr: ${failures.length} tasks failed (listed above); run the same command again to retry them`);
     return EXIT.failures;
   } finally {
     interrupt.dispose();
