@@ -13,6 +13,12 @@ import { tempDirs } from "./fixtures/zarr-helpers.js";
 import { compareWithMfdataset } from "./fixtures/compare-mfdataset.js";
 import { ndjson, parazarr } from "./fixtures/cli.js";
 
+type ArchiveJson = {
+  zarrFormat: number;
+  arrays: Array<{ path: string; dimensions: string[]; codecs: Array<{ name: string; configuration: Record<string, unknown> }> }>;
+  time: unknown;
+};
+
 const dirs = tempDirs();
 let files: CollectionFile[];
 let nc: string;
@@ -92,6 +98,18 @@ describe("status, validate and info of a finished conversion", () => {
     expect(stdout).toContain("  float32 t2m(time, lat, lon) ;");
     expect(stdout).toMatch(/shape 20×10×12, chunks 5×10×12, codecs bytes\(endian=little\) \| numcodecs\.zstd\(level=1\)/);
     expect(stdout).toContain("// time: 2020-01-01T00:00:00 .. 2020-01-20T00:00:00 (20 steps, days since 2020-01-01, standard calendar)");
+  });
+
+  it("info of a Zarr v3 archive with blosc: dimension_names and the blosc configuration", async () => {
+    const cwd = dirs.temp("cli-v3");
+    const made = await parazarr(["convert", join(nc, "*.nc"), "v3.zarr", "--zarr-format", "3", "--codec", "blosc:zstd:3:shuffle", "--plan", "threads:2", "--quiet"], { cwd });
+    expect(made.code).toBe(0);
+    const info = JSON.parse((await parazarr(["info", "v3.zarr", "--json"], { cwd })).stdout) as ArchiveJson;
+    expect(info.zarrFormat).toBe(3);
+    const sst = info.arrays.find((a) => a.path === "sst")!;
+    expect(sst.dimensions).toEqual(["time", "lat", "lon"]);
+    expect(sst.codecs.at(-1)).toMatchObject({ name: "blosc", configuration: { cname: "zstd", clevel: 3, shuffle: "shuffle", typesize: 2 } });
+    expect(info.time).toMatchObject({ steps: 20, first: "2020-01-01T00:00:00", last: "2020-01-20T00:00:00" });
   });
 
   it("info of a folder that is no Zarr archive is one error line, exit 2", async () => {
