@@ -22,6 +22,8 @@ describe("public API", () => {
       "isProtocolVersionError",
       "isToWorker",
       "isWorkerLostError",
+      "planArgs",
+      "planCount",
       "redactText",
       "scrubError",
     ]);
@@ -42,7 +44,7 @@ describe("public API", () => {
   });
 
   it("@parazarr/backend-threads exports threads", async () => {
-    expect(await names("@parazarr/backend-threads")).toEqual(["threads"]);
+    expect(await names("@parazarr/backend-threads")).toEqual(["fromPlanString", "threads"]);
   });
 
   it("@parazarr/netcdf exports netcdf(), its format, openNetcdf and tagged errors", async () => {
@@ -54,15 +56,20 @@ describe("public API", () => {
   });
 
   it("@parazarr/backend-processes and @parazarr/backend-ssh export their plans and errors", async () => {
-    expect(await names("@parazarr/backend-processes")).toEqual(["processes"]);
+    expect(await names("@parazarr/backend-processes")).toEqual(["fromPlanString", "processes"]);
     expect(await names("@parazarr/backend-ssh")).toEqual([
       "ModuleBundleError",
       "SshHostError",
       "SshHostsUnavailableError",
+      "fromPlanString",
       "isSshHostError",
       "isSshHostsUnavailableError",
       "ssh",
     ]);
+  });
+
+  it("@parazarr/cli exports its entry for embedding, its exit codes and its usage error", async () => {
+    expect(await names("@parazarr/cli")).toEqual(["EXIT", "UsageError", "isUsageError", "main", "redacting"]);
   });
 
   it("@parazarr/core exports plans, tasks, map, Zarr I/O, the conversion workflow and tagged errors, nothing internal", async () => {
@@ -74,7 +81,7 @@ describe("public API", () => {
       "StoreNotSharedError", "StoreSpecError", "StoreTimeoutError", "TaskDefinitionError", "TaskError", "TransientError",
       "UnknownCodecError", "UnknownSourceFormatError", "WorkerCrashedError", "ZarrOptionError",
       // Zarr I/O and plans, tasks, map
-      "chunkKey", "consolidate", "create", "everywhere", "getPlan",
+      "chunkKey", "consolidate", "create", "everywhere", "getPlan", "planFromString",
       // guards
       "isAbortError", "isArrayExistsError", "isArrayNotFoundError", "isChunkAlignmentError", "isChunkDecodeError", "isChunkSizeError", "isCloneError",
       "isDataMismatchError", "isFileStoreError", "isHttpStoreError", "isMetadataError", "isPlan", "isPlanClosedError", "isPlanError",

@@ -12,11 +12,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCollection } from "./fixtures/netcdf-collection.js";
 
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL("..", import.meta.url));
 const appFixture = fileURLToPath(new URL("./fixtures/pack-app", import.meta.url));
-const packages = ["core", "backend-threads", "backend-processes", "backend-ssh", "netcdf"];
+const packages = ["core", "backend-threads", "backend-processes", "backend-ssh", "netcdf", "cli"];
+const alsoPacked: string[] = [];
+/**
+ * Dependencies a package's code reaches without naming them in an import:
+ * the CLI's default plan, "threads", is loaded by core's planFromString
+ * (core imports @parazarr/backend-NAME by name).
+ */
+const loadedByName: Record<string, string[]> = { cli: ["@parazarr/backend-threads"] };
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 // The versions the workspace itself is built and tested with, so the
 // install is served from npm's cache.
@@ -54,7 +62,7 @@ const tarball = (pkg: string) => join(root, "tarballs", packed.get(pkg)!.filenam
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "parazarr-pack-"));
   mkdirSync(join(root, "tarballs"));
-  for (const pkg of packages) {
+  for (const pkg of [...packages, ...alsoPacked]) {
     const out = await npmIn(join(workspace, "packages", pkg), ["pack", "--json", "--pack-destination", join(root, "tarballs")]);
     const [info] = JSON.parse(out) as Packed[];
     packed.set(pkg, info!);
@@ -84,7 +92,7 @@ describe("npm pack", () => {
       .map((f) => readFileSync(join(workspace, "packages", pkg, f.path), "utf8"))
       .join("\n");
     const declared = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies });
-    const unused = declared.filter((dep) => !new RegExp(`(from |import\\()"${dep}(/[^"]*)?"`).test(code));
+    const unused = declared.filter((dep) => !new RegExp(`(from |import\\()"${dep}(/[^"]*)?"`).test(code) && !(loadedByName[pkg] ?? []).includes(dep));
     expect(unused).toEqual([]);
   });
 });
@@ -102,7 +110,7 @@ describe("tarballs installed outside the workspace", () => {
   }, 300_000);
 
   it("core with the backends: strict tsc against the published types, then threads, processes and Zarr I/O", async () => {
-    const dir = await userProject("with-backends", Object.fromEntries(packages.map((p) => [`@parazarr/${p}`, tarball(p)])));
+    const dir = await userProject("with-backends", Object.fromEntries(packages.filter((p) => p !== "cli").map((p) => [`@parazarr/${p}`, tarball(p)])));
     // One core for the caller and every backend: backends take it as a peer.
     const { stdout: tree } = await run(npm, ["ls", "@parazarr/core", "--all", "--parseable"], { cwd: dir });
     expect(tree.trim().split("\n")).toEqual([join(dir, "node_modules/@parazarr/core")]);
@@ -119,5 +127,28 @@ describe("tarballs installed outside the workspace", () => {
       sshPlan: expect.stringMatching(/^ssh\(/),
       guard: false,
     });
+  }, 300_000);
+
+  it("the CLI: npx parazarr converts a NetCDF collection on its default plan, and names the package a missing plan needs", async () => {
+    const cli = ["core", "backend-threads", "netcdf", "cli"];
+    const dir = await userProject("with-cli", Object.fromEntries(cli.map((p) => [`@parazarr/${p}`, tarball(p)])));
+    const nc = join(root, "cli-nc");
+    await makeCollection(nc, { files: 3, period: { days: 5 }, nlat: 4, nlon: 5, formats: ["NETCDF4", "NETCDF3_CLASSIC"] });
+    const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_config_")));
+    const { stdout } = await run(npx, ["--no-install", "parazarr", "convert", join(nc, "*.nc"), "out.zarr", "--json"], { cwd: dir, env });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ event: "summary", ok: true, files: 3, timeSteps: 15 });
+    const missing = await run(npx, ["--no-install", "parazarr", "status", "out.zarr", "--plan", "processes:2"], { cwd: dir, env }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    // status runs no task: it needs no plan, so a plan it cannot load is no error there; convert's is.
+    expect(missing).toBeUndefined();
+    const refused = await run(npx, ["--no-install", "parazarr", "validate", "out.zarr", "--plan", "processes:2"], { cwd: dir, env }).then(
+      () => expect.fail("a plan whose package is missing was accepted"),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("install it with: npm install @parazarr/backend-processes");
   }, 300_000);
 });

@@ -1,2 +1,3 @@
 export { processes } from "./processes.js";
 export type { ProcessesOptions } from "./options.js";
+export { fromPlanString } from "./plan-string.js";

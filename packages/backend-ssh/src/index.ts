@@ -9,3 +9,4 @@ export {
   type HostStage,
 } from "./errors.js";
 export { ModuleBundleError } from "./bundle.js";
+export { fromPlanString } from "./plan-string.js";

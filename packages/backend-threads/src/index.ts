@@ -1,1 +1,2 @@
 export { threads, type ThreadsOptions } from "./threads.js";
+export { fromPlanString } from "./plan-string.js";

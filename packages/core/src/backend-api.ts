@@ -13,6 +13,7 @@ export {
   type PlanSpec,
 } from "./backend.js";
 export { checkCount, checkOneOf, checkWorkers, describeValue } from "./plan/options.js";
+export { planArgs, planCount, type PlanArgs } from "./plan/plan-string.js";
 export { PlanError, ProtocolVersionError, isProtocolVersionError } from "./errors.js";
 export { checkProtocolVersion } from "./protocol-version.js";
 export { fromWireError } from "./worker/wire-error.js";

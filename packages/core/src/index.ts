@@ -1,6 +1,7 @@
 /** `@parazarr/core`: plans, tasks and map. */
 export { setPlan, getPlan, withPlan, type PlanOrStack } from "./plan/current.js";
 export { sequential } from "./plan/sequential.js";
+export { planFromString } from "./plan/plan-string.js";
 export { isPlan, type Plan } from "./plan/plan.js";
 export type { Capabilities, PlanSpec } from "./backend.js";
 export { task, isTask, type Task, type TaskContext, type TaskFn, type TaskInput, type TaskOutput } from "./task/task.js";
