@@ -58,6 +58,8 @@ async function template(name: string): Promise<string> {
 describe("independent writers", () => {
   it("one process per file, all at once: every region lands, and the archive equals open_mfdataset(files)", async () => {
     const archive = await template("all");
+    const before = await status(archive);
+    expect(before.inputs.map((i) => i.state)).toEqual(paths.map(() => "missing"));
     const results = await Promise.all(paths.map((p) => run(WRITER, [archive, p])));
     expect(results.map((r) => r.stderr)).toEqual(paths.map(() => ""));
     expect(results.map((r) => r.code)).toEqual(paths.map(() => 0));
@@ -65,6 +67,9 @@ describe("independent writers", () => {
     expect(report.differences).toEqual([]);
     const state = await status(archive);
     expect(JSON.stringify(state)).not.toMatch(/"failed":[1-9]/);
+    // The template knew the inputs: status counts every unit the writers owed, and finds them done.
+    expect(state.inputs.map((i) => i.state)).toEqual(paths.map(() => "done"));
+    expect(state.inputs.every((i) => i.units > 0 && i.done === i.units)).toBe(true);
     expect((await validate(archive)).problems).toEqual([]);
     // No claim is left behind once the writers are done.
     expect(Object.keys(snapshotStore(archive)).filter((k) => k.startsWith(".parazarr/claims/") && k.endsWith(".json"))).toEqual([]);

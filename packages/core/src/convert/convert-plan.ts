@@ -36,6 +36,14 @@ export interface Unit {
   readonly pieces: readonly Piece[];
 }
 
+/**
+ * A unit's slab is at most this many bytes (decoded), so a worker's memory is
+ * bounded by it, never by a file or the archive. It is fixed, not an option:
+ * the units, and so the ledger's task ids, must be the same on every run and
+ * for every writer of one archive, or a rerun would find none of its records.
+ */
+export const UNIT_BYTES = 256e6;
+
 /** How many chunks along each non-time dimension a unit takes: halve the largest count until the slab fits. */
 export function blockShape(variable: ArchiveVariable, timeAxis: number, taskBytes: number): number[] {
   const grid = variable.shape.map((n, d) => Math.max(1, Math.ceil(n / variable.chunks[d]!)));
@@ -70,7 +78,7 @@ function overlapping(sources: readonly PlacedSource[], t0: number, t1: number): 
  * a prefix). Time chunks no source reaches are not planned: `status` shows
  * them as missing.
  */
-export function* planUnits(model: ArchiveModel, sources: readonly PlacedSource[], taskBytes: number): Generator<Unit> {
+export function* planUnits(model: ArchiveModel, sources: readonly PlacedSource[], taskBytes = UNIT_BYTES): Generator<Unit> {
   const sorted = [...sources].filter((s) => s.stop > s.start).sort((a, b) => a.start - b.start);
   const data = model.variables.filter((v) => v.role === "data");
   const timeChunks = Math.max(...data.map((v) => Math.ceil(v.shape[v.dimensions.indexOf(model.timeDimension)]! / v.chunks[v.dimensions.indexOf(model.timeDimension)]!)));

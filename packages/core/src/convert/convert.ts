@@ -59,16 +59,18 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
   for (const source of [...sources, templateSource]) checkStoreShared("convert", { url: source.url }, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
+  const progress = new ProgressReporter(run.onProgress, sources.length, started);
+  // Everything that can refuse the sources or the options runs before the
+  // archive is claimed: a refusal leaves the archive path untouched.
+  const prepared = await prepare(templateSource, sources, options, {
+    retries: run.retries,
+    signal: run.signal,
+    repack: run.repack,
+    onScan: (done, total) => progress.scan(done, total),
+  });
   const writer = callWriter();
   const claim = await claimArchive(store, writer);
   try {
-    const progress = new ProgressReporter(run.onProgress, sources.length, started);
-    const prepared = await prepare(templateSource, sources, options, {
-      retries: run.retries,
-      signal: run.signal,
-      repack: run.repack,
-      onScan: (done, total) => progress.scan(done, total),
-    });
     let manifest = await checkExistingArchive(spec, store, prepared.signature, prepared.layout);
     // A rerun after a kill: the killed run's chunk temporaries (file stores)
     // would stay forever next to chunks this run skips. Only dead writers'
@@ -78,7 +80,7 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
       progress.phase("template");
       manifest = await writeTemplate(spec, prepared.model, prepared.time, prepared.template, prepared.signature, prepared.layout, manifest);
     }
-    const units = [...planUnits(prepared.model, prepared.checked.map((c, index) => ({ index, ...c.placement })), run.taskBytes)];
+    const units = [...planUnits(prepared.model, prepared.checked.map((c, index) => ({ index, ...c.placement })))];
     await writeManifest(store, withLayout(planManifest(prepared, sources, units, manifest), prepared.layout));
     const records = await readTaskRecords(store);
     const arrays = await openArrays(spec, prepared);
@@ -105,7 +107,7 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
   }
 }
 
-function planManifest(prepared: Prepared, sources: readonly SourceSpec[], units: Unit[], previous: ConversionManifest): ConversionManifest {
+export function planManifest(prepared: Prepared, sources: readonly SourceSpec[], units: Unit[], previous: ConversionManifest): ConversionManifest {
   const { calendar, instants } = prepared.time;
   const inputs: ManifestInput[] = prepared.scans.map((scan, i) => {
     const { start, stop } = prepared.checked[i]!.placement;

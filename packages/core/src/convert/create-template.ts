@@ -15,7 +15,10 @@ import { callWriter } from "./writer.js";
 import { toSourceSpec, toSourceSpecs, type SourceInput } from "./inputs.js";
 import { checkNames, checkRunOptions, checkTemplateOptions, TEMPLATE_OPTIONS, type TemplateOptions } from "./options.js";
 import { prepare } from "./prepare.js";
-import { checkExistingArchive, writeTemplate } from "./template.js";
+import { checkExistingArchive, withLayout, writeTemplate } from "./template.js";
+import { planManifest } from "./convert.js";
+import { planUnits } from "./convert-plan.js";
+import { writeManifest } from "./ledger.js";
 import { ConvertOptionError } from "./workflow-errors.js";
 
 export interface CreateTemplateOptions extends TemplateOptions {
@@ -54,12 +57,20 @@ export async function createTemplate(template: SourceInput, archive: string | St
   for (const source of [...inputs, templateSource]) checkStoreShared("createTemplate", { url: source.url }, getPlan());
   const store = await openStore(spec);
   if (store.set === undefined) throw new ReadOnlyStoreError(spec.url);
+  // Refusals of the sources and options come before the archive is claimed: the path stays untouched.
+  const prepared = await prepare(templateSource, inputs, options, { retries: run.retries, signal: run.signal, repack: "auto" });
   const claim = await claimArchive(store, callWriter());
   try {
-    const prepared = await prepare(templateSource, inputs, options, { retries: run.retries, signal: run.signal, repack: "auto" });
     const existing = await checkExistingArchive(spec, store, prepared.signature, prepared.layout);
     const ready = existing !== undefined && (existing.options as { state?: string }).state === "ready";
-    const manifest = ready ? existing : await writeTemplate(spec, prepared.model, prepared.time, prepared.template, prepared.signature, prepared.layout, existing);
+    let manifest = ready ? existing : await writeTemplate(spec, prepared.model, prepared.time, prepared.template, prepared.signature, prepared.layout, existing);
+    if (!ready && inputs.length > 0) {
+      // The inputs are known: the plan goes into the manifest, so that status
+      // and validate see what independent writers (writeFromSource) still owe.
+      const units = [...planUnits(prepared.model, prepared.checked.map((c, index) => ({ index, ...c.placement })))];
+      manifest = withLayout(planManifest(prepared, inputs, units, manifest), prepared.layout);
+      await writeManifest(store, manifest);
+    }
     const opts = manifest.options as { first: string; last: string };
     return {
       archive: spec.url,

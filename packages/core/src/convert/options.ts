@@ -3,7 +3,7 @@
  * here, before anything is read or written: each message names the option,
  * what was given and what is allowed.
  */
-import type { CodecOption } from "../zarr/codec-option.js";
+import { resolveCodecOption, type CodecOption } from "../zarr/codec-option.js";
 import type { Progress } from "../map/options.js";
 import { ConvertOptionError } from "./workflow-errors.js";
 
@@ -65,8 +65,6 @@ export interface RunOptions {
    * before anything is written.
    */
   readonly repack?: "auto" | "refuse";
-  /** Memory a task may use for its slab, in MB. Default 256. */
-  readonly taskMemoryMB?: number;
 }
 
 export interface ConvertOptions extends TemplateOptions, RunOptions {
@@ -77,7 +75,7 @@ export interface ConvertOptions extends TemplateOptions, RunOptions {
 export const TEMPLATE_OPTIONS = [
   "variables", "dropVariables", "chunks", "targetChunkMB", "accessPattern", "zarrFormat", "codec", "timeDimension", "timeUnits", "calendar", "time",
 ] as const;
-export const RUN_OPTIONS = ["retries", "signal", "onProgress", "repack", "taskMemoryMB"] as const;
+export const RUN_OPTIONS = ["retries", "signal", "onProgress", "repack"] as const;
 
 export function checkNames(where: string, options: object, known: readonly string[]): void {
   if (typeof options !== "object" || options === null) throw new ConvertOptionError(`${where}: options must be an object`, "options");
@@ -118,6 +116,14 @@ export function checkTemplateOptions(where: string, o: TemplateOptions): void {
       throw new ConvertOptionError(`${where}: ${name} must be a non-empty string, got ${JSON.stringify(o[name])}`, name);
     }
   }
+  if (o.codec !== undefined) {
+    // Checked now, not when the template is written after the scan: a bad level must refuse an empty archive path.
+    try {
+      resolveCodecOption(o.codec, 4);
+    } catch (error) {
+      throw new ConvertOptionError(`${where}: ${(error as Error).message.replace(/^create: /, "")}`, "codec");
+    }
+  }
   if (o.time !== undefined) {
     const t = o.time as Record<string, unknown>;
     if (typeof t !== "object" || t === null || !["start", "end", "freq"].every((k) => typeof t[k] === "string" && t[k] !== "")) {
@@ -131,7 +137,6 @@ export interface ResolvedRun {
   readonly signal: AbortSignal | undefined;
   readonly onProgress: ((progress: ConvertProgress) => void) | undefined;
   readonly repack: "auto" | "refuse";
-  readonly taskBytes: number;
 }
 
 export function checkRunOptions(where: string, o: RunOptions): ResolvedRun {
@@ -143,14 +148,10 @@ export function checkRunOptions(where: string, o: RunOptions): ResolvedRun {
   if (o.repack !== undefined && o.repack !== "auto" && o.repack !== "refuse") {
     throw new ConvertOptionError(`${where}: repack must be "auto" or "refuse", got ${JSON.stringify(o.repack)}`, "repack");
   }
-  if (o.taskMemoryMB !== undefined && !(typeof o.taskMemoryMB === "number" && o.taskMemoryMB >= 1 && o.taskMemoryMB <= 65536)) {
-    throw new ConvertOptionError(`${where}: taskMemoryMB must be a number of MB from 1 to 65536, got ${JSON.stringify(o.taskMemoryMB)}`, "taskMemoryMB");
-  }
   return {
     retries: o.retries ?? 3,
     signal: o.signal,
     onProgress: o.onProgress,
     repack: o.repack ?? "auto",
-    taskBytes: (o.taskMemoryMB ?? 256) * 1e6,
   };
 }

@@ -68,7 +68,7 @@ export async function writeFromSource(source: SourceInput, archive: string | Sto
       const size = array.chunks[t]!;
       claims.push(await claimChunks(store, { variable: array.path, chunks: [placement.start / size, Math.ceil(placement.stop / size) - 1], writer }));
     }
-    const units = [...planUnits(model, [{ index: 0, ...placement }], run.taskBytes)];
+    const units = [...planUnits(model, [{ index: 0, ...placement }])];
     const records = await readTaskRecords(store);
     const progress = new ProgressReporter(run.onProgress, 1, started);
     progress.start(units, units);
