@@ -286,6 +286,8 @@ export class ProcessPool implements Backend {
     if (slot.state.kind !== "draining" || slot.state.worker !== worker) return;
     const { release } = slot.state;
     this.#retiring.add(worker);
+    // Referenced until it has exited: its batch settles only then, and core awaits that.
+    worker.setRef(true);
     worker.kill();
     void worker.exited.then(() => {
       this.#retiring.delete(worker);
@@ -298,14 +300,19 @@ export class ProcessPool implements Backend {
   /**
    * A script that never calls close() must still exit: idle workers hold no
    * reference on the event loop. Busy ones do (the map awaits them), and so
-   * do starting or draining ones while work waits for them.
+   * do draining ones: a cancelled batch settles only once its task is over,
+   * and core waits for that (Scheduler.settled()) before a write hands its
+   * chunks on. Unreferenced, a draining worker that died let the event loop
+   * run dry before its 'exit' arrived: the awaited batch never settled and
+   * Node quit with exit code 13 (an interrupted convert on processes).
+   * Starting ones hold a reference while work waits for them.
    */
   #updateRefs(): void {
     const waiting = this.#queue.length > 0 || this.#startingUp;
     for (const { state } of this.#slots) {
       match(state)
-        .with({ kind: "busy" }, ({ worker }) => worker.setRef(true))
-        .with({ kind: "starting" }, { kind: "draining" }, ({ worker }) => worker.setRef(waiting))
+        .with({ kind: "busy" }, { kind: "draining" }, ({ worker }) => worker.setRef(true))
+        .with({ kind: "starting" }, ({ worker }) => worker.setRef(waiting))
         .with({ kind: "idle" }, ({ worker }) => worker.setRef(false))
         .with({ kind: "failed" }, { kind: "closed" }, () => {})
         .exhaustive();

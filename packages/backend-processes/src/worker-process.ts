@@ -115,10 +115,15 @@ export class WorkerProcess {
     }
   }
 
-  /** Stops it now; its exit is not reported as a loss. */
+  /**
+   * Stops it now; its exit is not reported as a loss. It holds a reference on
+   * the event loop until it has exited (a SIGKILLed process exits at once):
+   * whoever awaits `exited` (close(), a preempted batch) would otherwise see
+   * the loop run dry first, and Node quit with exit code 13.
+   */
   kill(): void {
     this.#expectedExit = true;
-    this.setRef(false);
+    this.setRef(true);
     const child = this.#worker.process;
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
