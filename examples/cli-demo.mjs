@@ -15,8 +15,9 @@ const BIN = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url
 const at = process.argv.indexOf("--files");
 const count = at > 0 ? Number(process.argv[at + 1]) : 24;
 const dir = mkdtempSync(join(tmpdir(), "parazarr-cli-demo-"));
-console.log(`writing ${count} NetCDF-4 files under ${dir}…`);
-await makeNetcdfCollection(join(dir, "nc"), { files: count, days: 10 });
+console.log(`writing ${count} NetCDF-4 files (10 days each, 361 × 720) under ${dir}…`);
+// A 0.5° grid: enough work per file that the threads' start-up does not hide their speed-up.
+await makeNetcdfCollection(join(dir, "nc"), { files: count, days: 10, nlat: 361, nlon: 720 });
 
 /** Runs `parazarr ARGS` as a shell would, printing what it prints; returns its --json summary when asked for one. */
 function parazarr(args) {
