@@ -61,9 +61,9 @@ const SHUFFLES = ["noshuffle", "shuffle", "bitshuffle"];
 
 /**
  * "zstd:3" | "blosc:zstd:3:shuffle" | "gzip:1" | "none". The ranges are
- * core's (zarr/codec-option.ts), checked here too because convert checks
- * the codec only when it writes the template, after the scan: a bad level
- * must be refused before anything is written.
+ * core's (zarr/codec-option.ts), which convert checks before it writes; they
+ * are checked here as well so that the refusal quotes what was typed after
+ * --codec rather than the option object it became. Keep the two in step.
  */
 export function parseCodec(text: string): CodecOption {
   const [name, ...rest] = text.split(":");

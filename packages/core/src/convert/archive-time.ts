@@ -61,10 +61,19 @@ export function resolveArchiveTime(template: ScannedSource, scans: readonly Scan
     instants = unionOf(scans ?? [template], calendar);
     mode = "scan";
   }
-  const encoded = encodeTimes(instants, units);
-  const integral = encoded.every((v) => Number.isInteger(v));
+  return archiveTimeOf(units, unitsText, instants, encodeTimes(instants, units), mode);
+}
+
+/** The axis with its digest (what a rerun compares): one place for both ways an axis is made. */
+export function archiveTimeOf(units: TimeUnits, unitsText: string, instants: Float64Array, encoded: Float64Array, mode: "global" | "scan"): ArchiveTime {
   const digest = `sha256:${createHash("sha256").update(new Uint8Array(instants.buffer, instants.byteOffset, instants.byteLength)).digest("hex")}`;
-  return { units, unitsText, calendar, instants, encoded, integral, digest, mode };
+  return { units, unitsText, calendar: units.calendar, instants, encoded, integral: encoded.every((v) => Number.isInteger(v)), digest, mode };
+}
+
+/** The first and last instants of `instants[start, stop)`, formatted ("" for none). */
+export function timeRange(instants: Float64Array, calendar: Calendar, start = 0, stop = instants.length): { first: string; last: string } {
+  if (stop <= start) return { first: "", last: "" };
+  return { first: formatInstant(instants[start]!, calendar), last: formatInstant(instants[stop - 1]!, calendar) };
 }
 
 /** Every source's times, one axis; a time found in two sources is refused, naming both. */

@@ -15,7 +15,7 @@ import type { StoreSpec } from "../zarr/stores/types.js";
 import { writeRegion, type ChunkReceipt } from "../zarr/write.js";
 import type { Box, SourceIdentity, SourceSpec } from "../sources/source.js";
 import { decodeTimes, encodeTimes, parseTimeUnits } from "./cf-time.js";
-import { clearFailure, deleteTaskRecord, readTaskRecord, writeTaskRecord, type WriterId } from "./ledger.js";
+import { clearFailure, deleteTaskRecord, readTaskRecord, writeTaskRecord, type SourceRef, type TaskRecord, type WriterId } from "./ledger.js";
 import { castTo, repack, type Packing } from "./packing.js";
 import { currentIdentity, forgetSource, openCachedSource } from "./source-cache.js";
 import { SourceMismatchError } from "./workflow-errors.js";
@@ -134,13 +134,15 @@ async function readPiece(unit: Pick<UnitTask, "array" | "region" | "timeAxis">, 
   }
 }
 
+/** Whether a record names exactly these sources, with these identities: a changed or added source means the unit is not done. */
+export function recordMatches(record: TaskRecord | undefined, sources: readonly SourceRef[]): boolean {
+  if (record === undefined || record.sources.length !== sources.length) return false;
+  return sources.every((s, i) => record.sources[i]!.url === s.url && sameIdentity(record.sources[i]!.identity, s.identity));
+}
+
 /** Whether the unit's record exists and names the very sources (and identities) this plan reads. */
 export async function recordedByThisPlan(unit: UnitTask): Promise<boolean> {
   const record = await readTaskRecord(await openStore(unit.archive), unit.id);
-  if (record === undefined || record.sources.length !== unit.pieces.length) return false;
-  return unit.pieces.every((p, i) => {
-    const got = record.sources[i]!;
-    return got.url === p.source.url && sameIdentity(got.identity, p.identity);
-  });
+  return recordMatches(record, unit.pieces.map((p) => ({ url: p.source.url, identity: p.identity })));
 }
 

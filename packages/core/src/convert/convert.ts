@@ -20,14 +20,14 @@ import type { ZarrArray } from "../zarr/array.js";
 import type { SourceSpec } from "../sources/source.js";
 import { claimArchive } from "./claims.js";
 import { callWriter } from "./writer.js";
-import type { UnitResult, UnitTask } from "./convert-task.js";
+import { recordMatches, type UnitResult, type UnitTask } from "./convert-task.js";
 import { planUnits, type Unit } from "./convert-plan.js";
 import { toSourceSpec, toSourceSpecs, type SourceInput } from "./inputs.js";
 import { readTaskRecord, readTaskRecords, writeFailure, writeManifest, type ConversionManifest, type ManifestInput, type TaskRecord, type WriterId } from "./ledger.js";
 import { checkNames, checkRunOptions, checkTemplateOptions, RUN_OPTIONS, TEMPLATE_OPTIONS, type ConvertOptions, type ConvertProgress } from "./options.js";
 import { prepare, type Prepared } from "./prepare.js";
 import { convertUnits } from "./tasks.js";
-import { formatInstant } from "./cf-date.js";
+import { timeRange } from "./archive-time.js";
 import { checkExistingArchive, manifestOf, withLayout, writeTemplate } from "./template.js";
 import { ConvertFailedError } from "./workflow-errors.js";
 
@@ -86,8 +86,7 @@ export async function convert(inputs: Iterable<SourceInput>, archive: string | S
     const arrays = await openArrays(spec, prepared);
     const todo = units.filter((u) => !isDone(records.get(u.id), u, prepared));
     progress.start(units, todo);
-    const urls = prepared.scans.map((scan) => scan.source.url);
-    const failures = await runUnits(todo, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store, urls);
+    const failures = await runUnits(todo, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store);
     // Once more at the end: a worker process of the killed run outlives it
     // by up to half a second (processes' parent watch) and may still have
     // been filling a temporary when this run started.
@@ -116,8 +115,7 @@ export function planManifest(prepared: Prepared, sources: readonly SourceSpec[],
       format: sources[i]!.format,
       identity: scan.identity,
       timeRange: [start, stop],
-      first: stop > start ? formatInstant(instants[start]!, calendar) : "",
-      last: stop > start ? formatInstant(instants[stop - 1]!, calendar) : "",
+      ...timeRange(instants, calendar, start, stop),
     };
   });
   const manifestUnits = units.map((u) => ({ id: u.id, variable: u.variable, region: u.region, sources: u.pieces.map((p) => p.input) }));
@@ -132,12 +130,7 @@ async function openArrays(spec: StoreSpec, prepared: Prepared): Promise<Map<stri
 
 /** Done: recorded, from the same sources with the same identities. A changed or added source redoes the unit. */
 function isDone(record: TaskRecord | undefined, unit: Unit, prepared: Prepared): boolean {
-  if (record === undefined || record.sources.length !== unit.pieces.length) return false;
-  return unit.pieces.every((p, i) => {
-    const scan = prepared.scans[p.input]!;
-    const got = record.sources[i]!;
-    return got.url === scan.source.url && got.identity.size === scan.identity.size && got.identity.mtimeMs === scan.identity.mtimeMs && got.identity.etag === scan.identity.etag;
-  });
+  return recordMatches(record, unit.pieces.map((p) => ({ url: prepared.scans[p.input]!.source.url, identity: prepared.scans[p.input]!.identity })));
 }
 
 export function unitTask(unit: Unit, arrays: Map<string, ZarrArray>, prepared: Prepared, archive: StoreSpec, writer: WriterId, replaces: boolean): UnitTask {
@@ -196,7 +189,6 @@ export async function runUnits(
   run: { retries: number; signal: AbortSignal | undefined },
   progress: ProgressReporter,
   store: Store,
-  sourceUrls: readonly string[],
 ): Promise<Failure[]> {
   const failures: Failure[] = [];
   const groups = groupUnits(todo);
@@ -221,7 +213,7 @@ export async function runUnits(
         progress.done(unit, { chunks: 0, bytes: 0, clipped: 0 });
         continue;
       }
-      const files = [...new Set(unit.pieces.map((p) => sourceUrls[p.input]!))];
+      const files = [...new Set(toTask(unit).pieces.map((p) => p.source.url))];
       failures.push({ task: unit.id, files, error: event.error });
       await writeFailure(store, {
         id: unit.id,
@@ -325,8 +317,7 @@ export class ProgressReporter {
       bytesWritten: this.bytes,
       clipped: this.clipped,
       timeSteps: instants.length,
-      first: instants.length > 0 ? formatInstant(instants[0]!, calendar) : "",
-      last: instants.length > 0 ? formatInstant(instants[instants.length - 1]!, calendar) : "",
+      ...timeRange(instants, calendar),
       elapsedMs: Date.now() - this.started,
     };
   }

@@ -18,8 +18,7 @@ import { openStore, type Store } from "../zarr/stores/index.js";
 import type { StoreSpec } from "../zarr/stores/types.js";
 import { writeRegion } from "../zarr/write.js";
 import type { ArchiveModel, ArchiveVariable } from "./archive-model.js";
-import type { ArchiveTime } from "./archive-time.js";
-import { formatInstant } from "./cf-date.js";
+import { timeRange, type ArchiveTime } from "./archive-time.js";
 import { readManifest, writeManifest, type ConversionManifest, type ManifestInput, type ManifestUnit } from "./ledger.js";
 import { castTo } from "./packing.js";
 import type { ScannedSource } from "./scan.js";
@@ -55,8 +54,7 @@ export function manifestOf(
     model,
     timeDigest: time.digest,
     timeMode: time.mode,
-    first: time.instants.length > 0 ? formatInstant(time.instants[0]!, time.calendar) : "",
-    last: time.instants.length > 0 ? formatInstant(time.instants[time.instants.length - 1]!, time.calendar) : "",
+    ...timeRange(time.instants, time.calendar),
   };
   return {
     version: 1,

@@ -8,16 +8,16 @@
  * a live writer's claim is refused, naming the chunk or the other writer.
  */
 import { getPlan } from "../plan/current.js";
-import { ChunkAlignmentError, ReadOnlyStoreError } from "../zarr/errors.js";
+import { ReadOnlyStoreError } from "../zarr/errors.js";
+import { checkEdgesAligned } from "../zarr/write.js";
 import { open } from "../zarr/open.js";
 import { read } from "../zarr/read.js";
 import { normalizeStoreSpec, openStore } from "../zarr/stores/index.js";
 import type { StoreSpec } from "../zarr/stores/types.js";
 import { checkStoreShared } from "../zarr/shared-store.js";
 import type { ZarrArray } from "../zarr/array.js";
-import { createHash } from "node:crypto";
 import type { ArchiveTime } from "./archive-time.js";
-import { placeSource } from "./archive-time.js";
+import { archiveTimeOf, placeSource } from "./archive-time.js";
 import { decodeTimes, parseTimeUnits } from "./cf-time.js";
 import { checkSources } from "./check-sources.js";
 import { claimChunks, type Claim } from "./claims.js";
@@ -25,7 +25,7 @@ import { callWriter } from "./writer.js";
 import { planUnits } from "./convert-plan.js";
 import { ProgressReporter, runUnits, unitTask, type ConvertSummary } from "./convert.js";
 import { toSourceSpec, type SourceInput } from "./inputs.js";
-import { readManifest, readTaskRecords } from "./ledger.js";
+import { readManifest, readTaskRecord } from "./ledger.js";
 import { checkNames, checkRunOptions, RUN_OPTIONS, type RunOptions } from "./options.js";
 import { scanAll, type Prepared } from "./prepare.js";
 import { manifestOptions } from "./template.js";
@@ -69,10 +69,12 @@ export async function writeFromSource(source: SourceInput, archive: string | Sto
       claims.push(await claimChunks(store, { variable: array.path, chunks: [placement.start / size, Math.ceil(placement.stop / size) - 1], writer }));
     }
     const units = [...planUnits(model, [{ index: 0, ...placement }])];
-    const records = await readTaskRecords(store);
+    // This file's units only: reading every record of the archive, once per writer, grows with the archive.
+    const recorded = new Set<string>();
+    for (const unit of units) if ((await readTaskRecord(store, unit.id)) !== undefined) recorded.add(unit.id);
     const progress = new ProgressReporter(run.onProgress, 1, started);
     progress.start(units, units);
-    const failures = await runUnits(units, (u) => unitTask(u, arrays, prepared, spec, writer, records.has(u.id)), run, progress, store, [sourceSpec.url]);
+    const failures = await runUnits(units, (u) => unitTask(u, arrays, prepared, spec, writer, recorded.has(u.id)), run, progress, store);
     if (failures.length > 0) {
       throw new ConvertFailedError(`writeFromSource: ${failures.length} of ${units.length} tasks failed: ${failures[0]!.error.message}`, failures);
     }
@@ -86,9 +88,7 @@ async function archiveTime(spec: StoreSpec, unitsText: string, calendarName: str
   const units = parseTimeUnits(unitsText, calendarName);
   const { data } = await read(await open(spec, name), null);
   const encoded = Float64Array.from(data as ArrayLike<number | bigint>, Number);
-  const instants = decodeTimes(encoded, units);
-  const digest = `sha256:${createHash("sha256").update(new Uint8Array(instants.buffer)).digest("hex")}`;
-  return { units, unitsText, calendar: units.calendar, instants, encoded, integral: encoded.every(Number.isInteger), digest, mode: "global" };
+  return archiveTimeOf(units, unitsText, decodeTimes(encoded, units), encoded, "global");
 }
 
 function checkGivenRegion(region: readonly [number, number], placement: { start: number; stop: number }, url: string): void {
@@ -105,13 +105,6 @@ function checkGivenRegion(region: readonly [number, number], placement: { start:
 }
 
 function checkAligned(array: ZarrArray, time: string, placement: { start: number; stop: number }): void {
-  const t = array.dimensionNames?.indexOf(time) ?? 0;
-  const size = array.chunks[t]!;
-  const length = array.shape[t]!;
-  for (const [edge, value] of [["start", placement.start], ["stop", placement.stop]] as const) {
-    if (value % size === 0 || value === length) continue;
-    const below = Math.floor(value / size) * size;
-    throw new ChunkAlignmentError(t, edge, value, below, Math.min(below + size, length));
-  }
+  checkEdgesAligned(array, array.dimensionNames?.indexOf(time) ?? 0, placement.start, placement.stop);
 }
 

@@ -200,15 +200,17 @@ const MAX_DEFERRED_GROUPS = 1024;
 /** Every edge must sit on a chunk boundary (or the array's end). */
 function checkAlignment(array: ZarrArray, sel: NormalizedSelection): void {
   for (let d = 0; d < array.shape.length; d++) {
-    const size = array.chunks[d]!;
-    const start = sel.start[d]!;
-    const stop = start + sel.count[d]!;
-    if (sel.count[d] === 0) continue;
-    for (const [edge, value] of [["start", start], ["stop", stop]] as const) {
-      if (value % size === 0 || value === array.shape[d]) continue;
-      const below = Math.floor(value / size) * size;
-      throw new ChunkAlignmentError(d, edge, value, below, Math.min(below + size, array.shape[d]!));
-    }
+    if (sel.count[d] !== 0) checkEdgesAligned(array, d, sel.start[d]!, sel.start[d]! + sel.count[d]!);
+  }
+}
+
+/** [start, stop) along dimension `d` covers whole chunks (the array's end counts as a boundary), or ChunkAlignmentError names the boundaries. */
+export function checkEdgesAligned(array: Pick<ZarrArray, "shape" | "chunks">, d: number, start: number, stop: number): void {
+  const size = array.chunks[d]!;
+  for (const [edge, value] of [["start", start], ["stop", stop]] as const) {
+    if (value % size === 0 || value === array.shape[d]) continue;
+    const below = Math.floor(value / size) * size;
+    throw new ChunkAlignmentError(d, edge, value, below, Math.min(below + size, array.shape[d]!));
   }
 }
 
