@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
@@ -231,6 +232,38 @@ describe("control", () => {
     } finally {
       if (server.exitCode === null) server.kill("SIGKILL");
     }
+  });
+});
+
+describe("a caller that exits without stop()", () => {
+  /** Dead, or a zombie waiting for init to reap it (its parent is gone, so it runs no more). */
+  function gone(pid: number): boolean {
+    if (!isAlive(pid)) return true;
+    try {
+      return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z") === true;
+    } catch {
+      return true;
+    }
+  }
+
+  it("leaves no child behind", async () => {
+    const fixture = new URL("./fixtures/batch-endpoint.mjs", import.meta.url).href;
+    const script = `
+      import { startBatchEndpoint } from ${JSON.stringify(fixture)};
+      import { BatchClient, RegisterJobDefinitionCommand, SubmitJobCommand } from "@aws-sdk/client-batch";
+      const e = await startBatchEndpoint();
+      const c = new BatchClient({ endpoint: e.url, region: "us-east-1", credentials: ${JSON.stringify(TEST_CREDENTIALS)} });
+      await c.send(new RegisterJobDefinitionCommand({ jobDefinitionName: "d", type: "container", containerProperties: { command: ["node", "-e", "setInterval(()=>{},1000)"] } }));
+      await c.send(new SubmitJobCommand({ jobName: "j", jobQueue: "q", jobDefinition: "d", arrayProperties: { size: 2 } }));
+      while (e.control.processes().length < 2) await new Promise((r) => setTimeout(r, 20));
+      console.log(JSON.stringify(e.control.processes()));
+      process.exit(0);`;
+    const caller = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "inherit"] });
+    const [line] = (await once(createInterface({ input: caller.stdout }), "line")) as [string];
+    const pids = JSON.parse(line) as number[];
+    expect(pids).toHaveLength(2);
+    await once(caller, "exit");
+    await expect.poll(() => pids.filter((pid) => !gone(pid)), { timeout: 3000 }).toEqual([]);
   });
 });
 
