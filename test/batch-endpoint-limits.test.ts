@@ -12,17 +12,19 @@ import { fileURLToPath } from "node:url";
 import {
   BatchClient,
   BatchServiceException,
+  CancelJobCommand,
   ClientException,
   DescribeJobDefinitionsCommand,
   DescribeJobsCommand,
   ListJobsCommand,
   RegisterJobDefinitionCommand,
+  ServerException,
   SubmitJobCommand,
   TerminateJobCommand,
   type SubmitJobCommandInput,
 } from "@aws-sdk/client-batch";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LIMITS, OVERRIDES_TOO_LONG, checkShape, type BatchEndpoint } from "./fixtures/batch-endpoint.mjs";
+import { LIMITS, OPERATIONS, OVERRIDES_TOO_LONG, checkShape, type BatchEndpoint } from "./fixtures/batch-endpoint.mjs";
 import { TEST_CREDENTIALS, describeJob, expectFaithfulResponses, isAlive, isDone, registerNodeScript, startEndpointAndClient, stopAndExpectNoChildren, waitForJob } from "./fixtures/batch-endpoint-testing.js";
 
 let endpoint: BatchEndpoint;
@@ -268,6 +270,22 @@ describe("a caller that exits without stop()", () => {
 });
 
 describe("the model check itself", () => {
+  it("strict mode (the default) answers a misfit shape with a ServerException naming it, instead of sending it", async () => {
+    const route = OPERATIONS["/v1/canceljob"]!;
+    const original = route[1];
+    route[1] = () => ({ cancelled: true });
+    try {
+      const error = await client.send(new CancelJobCommand({ jobId: "x", reason: "r" })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ServerException);
+      expect((error as ServerException).message).toBe("batch-endpoint fixture bug: CancelJob's answer is not in botocore's shape: cancelled: not a member of CancelJobResponse");
+    } finally {
+      route[1] = original;
+    }
+  });
+
   it("flags a member the shape does not name, a value outside an enum, a wrong type and a missing required member", () => {
     expect(checkShape("DescribeJobsResponse", { jobs: [{ jobName: "a", jobId: "b", jobQueue: "q", status: "DONE", jobDefinition: "d", extra: 1, createdAt: "now" }] })).toEqual([
       "jobs[0].status: DONE is not one of SUBMITTED|PENDING|RUNNABLE|STARTING|RUNNING|SUCCEEDED|FAILED",
