@@ -24,7 +24,7 @@ import {
   type SubmitJobCommandInput,
 } from "@aws-sdk/client-batch";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LIMITS, OPERATIONS, OVERRIDES_TOO_LONG, checkShape, type BatchEndpoint } from "./fixtures/batch-endpoint.mjs";
+import { LIMITS, OPERATIONS, OVERRIDES_TOO_LONG, checkShape, startBatchEndpoint, type BatchEndpoint } from "./fixtures/batch-endpoint.mjs";
 import { TEST_CREDENTIALS, describeJob, expectFaithfulResponses, isAlive, isDone, registerNodeScript, startEndpointAndClient, stopAndExpectNoChildren, waitForJob } from "./fixtures/batch-endpoint-testing.js";
 
 let endpoint: BatchEndpoint;
@@ -211,6 +211,23 @@ describe("control", () => {
     expect(calls.every((c) => c.bodySize > 0 && c.time > 0)).toBe(true);
     await expect(control("killChild", { jobId })).rejects.toThrow(/has no running attempt/);
     await expect(control("noSuchVerb")).rejects.toThrow(/no control verb noSuchVerb/);
+  });
+
+  it("keeps request and response bodies for the latest callBodiesKept calls, and every call's operation, time and size", async () => {
+    const small = await startBatchEndpoint({ callBodiesKept: 2 });
+    try {
+      const own = new BatchClient({ endpoint: small.url, region: "us-east-1", credentials: TEST_CREDENTIALS });
+      for (const id of ["a", "b", "c"]) await own.send(new DescribeJobsCommand({ jobs: [id] }));
+      const calls = small.control.calls();
+      expect(calls.map((c) => [c.operation, c.trimmed === true, (c.request as { jobs?: string[] } | undefined)?.jobs])).toEqual([
+        ["DescribeJobs", true, undefined],
+        ["DescribeJobs", false, ["b"]],
+        ["DescribeJobs", false, ["c"]],
+      ]);
+      expect(calls.every((c) => c.bodySize === '{"jobs":["a"]}'.length && c.time > 0 && c.status === 200)).toBe(true);
+    } finally {
+      await small.stop();
+    }
   });
 
   it("runs on its own: `node test/fixtures/batch-endpoint.mjs` prints its URL and kills its children on SIGTERM", async () => {
