@@ -33,16 +33,16 @@ export class BatchLocalizer {
   localize(batch: BatchMessage, submit: (batch: BatchMessage) => void): void {
     const waiting: Waiting = { batch, cancelled: false };
     this.#waiting.set(batch.batchId, waiting);
-    const local = this.#rewrite(batch);
+    // Settled at once (a download that fails while earlier batches wait is no unhandled rejection), used in turn.
+    const local = this.#rewrite(batch).then(
+      (rewritten) => ({ rewritten }),
+      (error: unknown) => ({ error }),
+    );
     const step = async () => {
-      let rewritten: BatchMessage;
-      try {
-        rewritten = await local;
-      } catch (error) {
-        if (this.#over(waiting)) this.#fail(batch, error);
-        return;
-      }
-      if (this.#over(waiting)) submit(rewritten);
+      const outcome = await local;
+      if (!this.#over(waiting)) return;
+      if ("rewritten" in outcome) submit(outcome.rewritten);
+      else this.#fail(batch, outcome.error);
     };
     // In arrival order; a failed batch does not hold up the next.
     this.#chain = this.#chain.then(step, step);
