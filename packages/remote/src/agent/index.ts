@@ -7,7 +7,7 @@
 export { runAgent } from "./agent.js";
 export { serveAgentThread } from "./worker-thread.js";
 export type { AgentOptions, AgentTransport } from "./transport.js";
-export { FrameDecoder, FrameError, encodeFrame } from "../frames.js";
+export { FrameDecoder, FrameError, encodeFrame, isFrameError } from "../frames.js";
 export {
   isPingMessage,
   isPongMessage,
