@@ -27,12 +27,13 @@ export function runAgent(transport: AgentTransport, options: AgentOptions): Prom
       void pool.stop().finally(resolve);
     };
     const fail = (error: unknown) => {
+      if (stopping) return;
       send({ type: "fatal", error: toWireError(error) });
       stop();
     };
     // A batch still being localized is the localizer's to cancel (it never reaches the pool).
     const localizer = options.localizeModule && new BatchLocalizer(options.localizeModule, options.name, send);
-    const submit = (batch: BatchMessage) => (localizer ? localizer.localize(batch, (local) => pool.submit(local)) : pool.submit(batch));
+    const submit = (batch: BatchMessage) => (localizer ? localizer.localize(batch, (local) => stopping || pool.submit(local)) : pool.submit(batch));
     const cancel = (batchId: number) => localizer?.cancel(batchId) || pool.cancel(batchId);
     const end = (batchId: number) => localizer?.cancel(batchId) || pool.end(batchId);
     transport.onClose(stop);
@@ -52,7 +53,8 @@ export function runAgent(transport: AgentTransport, options: AgentOptions): Prom
 
     const cores = availableParallelism();
     pool.start(options.workers > 0 ? options.workers : cores, options.name).then(
-      () => send({ type: "ready", protocol: PROTOCOL_VERSION, info: { worker: options.name, pid: process.pid, cores } }),
+      // Threads that finish starting after the transport closed announce nothing.
+      () => stopping || send({ type: "ready", protocol: PROTOCOL_VERSION, info: { worker: options.name, pid: process.pid, cores } }),
       fail,
     );
   });
