@@ -60,8 +60,8 @@ describe("S3 store", () => {
     // A v3 array's chunks live at c/0/0/0: the folder c/ holds no object
     // of its own. (s3rver 3.7.1 left such folders out; the fixture fixes it.)
     const store = await openS3Store(spec(`s3://${s3.bucket}/listing/run-1`));
-    for (const key of ["/zarr.json", "/t/zarr.json", "/t/c/0/0/0", "/t/c/1/0/0", "/deep/a/b/c"]) await store.set!(key, Uint8Array.of(1));
-    const names = async (prefix: string) => {
+    for (const key of ["/zarr.json", "/t/zarr.json", "/t/c/0/0/0", "/t/c/1/0/0", "/deep/a/b/c"] as const) await store.set!(key, Uint8Array.of(1));
+    const names = async (prefix: `/${string}`) => {
       const found: string[] = [];
       for await (const name of store.list!(prefix)) found.push(name);
       return found.sort();
