@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { BatchClient, RegisterJobDefinitionCommandInput } from "@aws-sdk/client-batch";
-import { BOOTSTRAP_COMMAND } from "./bootstrap/bootstrap.js";
+import { bootstrapCommand } from "./bootstrap/bootstrap.js";
 import type { ResolvedOptions } from "./options.js";
 
 type BatchSdk = typeof import("@aws-sdk/client-batch");
@@ -28,12 +28,12 @@ export interface UsedDefinition {
 }
 
 /** The registration request for a spec; its name is the hash of everything else in it. */
-export function definitionRequest(spec: DefinitionSpec): RegisterJobDefinitionCommandInput & { jobDefinitionName: string } {
+export function definitionRequest(spec: DefinitionSpec, command: readonly string[]): RegisterJobDefinitionCommandInput & { jobDefinitionName: string } {
   const body = {
     type: "container" as const,
     containerProperties: {
       image: spec.image,
-      command: [...BOOTSTRAP_COMMAND],
+      command: [...command],
       resourceRequirements: [
         { type: "VCPU" as const, value: String(spec.vcpus) },
         { type: "MEMORY" as const, value: String(spec.memory) },
@@ -52,8 +52,9 @@ export function definitionRequest(spec: DefinitionSpec): RegisterJobDefinitionCo
 }
 
 export async function useJobDefinition(sdk: BatchSdk, client: BatchClient, option: ResolvedOptions["jobDefinition"]): Promise<UsedDefinition> {
-  if (typeof option === "string") return { jobDefinition: option, command: BOOTSTRAP_COMMAND, registered: false };
-  const request = definitionRequest(option);
+  const command = await bootstrapCommand();
+  if (typeof option === "string") return { jobDefinition: option, command, registered: false };
+  const request = definitionRequest(option, command);
   const found = await client.send(new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: request.jobDefinitionName, status: "ACTIVE" }));
   const revisions = (found.jobDefinitions ?? [])
     .filter((d) => d.jobDefinitionName === request.jobDefinitionName && d.status === "ACTIVE")
