@@ -8,9 +8,10 @@
 #   python3-netcdf4              writes the NetCDF test collections (NETCDF4 and classic formats) through netCDF-C, as real archives are made
 #   python3-cftime               CF time on every calendar (noleap, 360_day, ...) for the collections and the reference decoding
 #   python3-dask                 xarray's open_mfdataset, the reference the conversion is compared with and the benchmark's baseline
+#   python3-boto3                botocore's published AWS Batch model (service-2.json), which every answer of the local Batch endpoint is checked against
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
-packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl netcdf-bin python3-netcdf4 python3-cftime python3-dask)
+packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl netcdf-bin python3-netcdf4 python3-cftime python3-dask python3-boto3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

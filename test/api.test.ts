@@ -68,6 +68,18 @@ describe("public API", () => {
     ]);
   });
 
+  it("@parazarr/remote exports code shipping and the agent runtime for remote backends; its agent subpath only the runtime", async () => {
+    const agent = [
+      "FrameDecoder", "FrameError", "encodeFrame", "isFrameError",
+      "isPingMessage", "isPongMessage", "isWorkerLostMessage",
+      "runAgent", "serveAgentThread",
+    ];
+    expect(await names("@parazarr/remote/agent")).toEqual(agent);
+    expect(await names("@parazarr/remote")).toEqual(
+      [...agent, "ModuleBundleError", "Shipper", "TaskBundler", "bundleCore", "bundleEntry", "isCoreModule", "isModuleBundleError"].sort(),
+    );
+  });
+
   it("@parazarr/cli exports its entry for embedding, its exit codes and its usage error", async () => {
     expect(await names("@parazarr/cli")).toEqual(["EXIT", "UsageError", "isUsageError", "main", "redacting"]);
   });

@@ -56,6 +56,22 @@ describe("S3 store", () => {
     await expect(store.delete!(key)).resolves.toBeUndefined(); // deleting a missing key is not an error
   });
 
+  it("lists one level of a store, folders whose objects sit deeper included, as S3 does", async () => {
+    // A v3 array's chunks live at c/0/0/0: the folder c/ holds no object
+    // of its own. (s3rver 3.7.1 left such folders out; the fixture fixes it.)
+    const store = await openS3Store(spec(`s3://${s3.bucket}/listing/run-1`));
+    for (const key of ["/zarr.json", "/t/zarr.json", "/t/c/0/0/0", "/t/c/1/0/0", "/deep/a/b/c"]) await store.set!(key, Uint8Array.of(1));
+    const names = async (prefix: string) => {
+      const found: string[] = [];
+      for await (const name of store.list!(prefix)) found.push(name);
+      return found.sort();
+    };
+    expect(await names("/")).toEqual(["deep/", "t/", "zarr.json"]);
+    expect(await names("/t/")).toEqual(["c/", "zarr.json"]);
+    expect(await names("/t/c/")).toEqual(["0/", "1/"]);
+    expect(await names("/deep/")).toEqual(["a/"]);
+  });
+
   it("maps store keys to object keys: prefix + key, and the bucket root without a prefix", async () => {
     const prefixed = await openS3Store(spec(`s3://${s3.bucket}/maps/a/`));
     await prefixed.set!("/zarr.json", new TextEncoder().encode('{"zarr_format":3}'));

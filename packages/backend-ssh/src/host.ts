@@ -4,11 +4,10 @@
  * sends batches, and says (once) when it is lost and why.
  */
 import type { Socket } from "node:net";
-import { posix } from "node:path";
 import type { Client, SFTPWrapper } from "ssh2";
 import type { BatchMessage } from "@parazarr/core/backend";
-import type { FromAgent } from "./agent-protocol.js";
-import { bundleAgent, bundleCore, type Bundle, type TaskBundler } from "./bundle.js";
+import { Shipper, isModuleBundleError, type FromAgent, type TaskBundler } from "@parazarr/remote";
+import { bundleAgent } from "./agent-bundle.js";
 import { connectHost } from "./connect.js";
 import { SshHostError, isSshHostError, type HostStage } from "./errors.js";
 import type { HostAddress } from "./host-address.js";
@@ -16,7 +15,7 @@ import { hostKeyCheck } from "./host-key.js";
 import type { ResolvedOptions } from "./options.js";
 import type { LoadedKey } from "./private-key.js";
 import { startAgent, type AgentChannel } from "./remote-agent.js";
-import { homeDirectory, resolveRemoteDir, uploadOnce } from "./upload.js";
+import { homeDirectory, resolveRemoteDir, sftpCodeStore } from "./upload.js";
 
 type Ssh2 = typeof import("ssh2");
 
@@ -39,7 +38,6 @@ export class Host {
   #closing = false;
   #clientClosed = false;
   readonly #heartbeat: NodeJS.Timeout;
-  readonly #uploads = new Map<string, Promise<string>>();
   #onMessage: (host: Host, message: FromAgent) => void = () => {};
   #onLost: (host: Host, reason: string) => void = () => {};
 
@@ -47,14 +45,13 @@ export class Host {
     address: HostAddress,
     private readonly client: Client,
     private readonly socket: Socket,
-    private readonly sftp: SFTPWrapper,
-    private readonly baseDir: string,
+    /** Ships to this host's remote directory over its SFTP session. */
+    private readonly shipper: Shipper,
     private readonly agent: AgentChannel,
     /** Worker threads the agent runs. */
     readonly workers: number,
     /** The agent's process id (its parent is the SSH session). */
     readonly agentPid: number,
-    private readonly bundler: TaskBundler,
     heartbeatMs: number,
   ) {
     this.label = address.label;
@@ -90,13 +87,13 @@ export class Host {
    * cancelled (or moved away) meanwhile. Resolves to whether it was sent.
    */
   async send(wireId: number, batch: BatchMessage, stillWanted: () => boolean): Promise<boolean> {
-    const [moduleUrl, setup] = await Promise.all([
-      this.#remoteModuleUrl(batch.task.moduleUrl),
-      Promise.all((batch.setup ?? []).map((url) => this.#remoteModuleUrl(url))),
-    ]);
+    const shipped = await this.shipper.shipBatch(batch).catch((error: unknown) => {
+      // An upload that failed is a host problem: the host is dropped and its work moves on.
+      if (!isModuleBundleError(error)) this.lose((error as Error).message);
+      throw error;
+    });
     if (!stillWanted() || this.#lost !== undefined) return false;
-    const shipped = { ...batch, batchId: wireId, task: { moduleUrl, name: batch.task.name } };
-    this.agent.send(setup.length > 0 ? { ...shipped, setup } : shipped);
+    this.agent.send({ ...shipped, batchId: wireId });
     return true;
   }
 
@@ -153,24 +150,11 @@ export class Host {
     this.#lost ??= "the plan was closed";
     if (!this.#clientClosed) await endClient(this.client);
   }
-
-  #remoteModuleUrl(localUrl: string): Promise<string> {
-    return this.bundler.bundle(localUrl).then((bundle) => {
-      let uploaded = this.#uploads.get(bundle.hash);
-      if (uploaded === undefined) {
-        uploaded = uploadOnce(this.sftp, this.baseDir, bundle).then(({ path }) => fileUrl(path));
-        this.#uploads.set(bundle.hash, uploaded);
-        // An upload that failed is a host problem: the host is dropped and its work moves on.
-        uploaded.catch((error: Error) => this.lose(`uploading ${bundle.name} failed: ${error.message}`));
-      }
-      return uploaded;
-    });
-  }
 }
 
-/** A `file:` URL for a POSIX path on the host (not this machine's path rules). */
-function fileUrl(path: string): string {
-  return `file://${path.split("/").map(encodeURIComponent).join("/")}`;
+/** The POSIX path on the host that a shipped bundle's `file:` URL names (not this machine's path rules). */
+function hostPath(fileUrl: string): string {
+  return decodeURIComponent(new URL(fileUrl).pathname);
 }
 
 function endClient(client: Client): Promise<void> {
@@ -216,22 +200,17 @@ export async function openHost(address: HostAddress, context: StartContext): Pro
     const sftp = await stage(address.label, "upload", "cannot open SFTP", () => openSftp(client));
     const home = await stage(address.label, "upload", "cannot find the home directory", () => homeDirectory(sftp));
     const baseDir = resolveRemoteDir(options.remoteDir, home);
-    // The agent imports core.mjs from its sibling directory: core goes first.
-    const coreBundle: Bundle = await bundleCore();
-    await stage(address.label, "upload", `cannot ship core to ${posix.join(baseDir, coreBundle.hash)}`, () =>
-      uploadOnce(sftp, baseDir, coreBundle),
-    );
-    const agentBundle: Bundle = await bundleAgent();
-    const { path } = await stage(address.label, "upload", `cannot ship the agent to ${posix.join(baseDir, agentBundle.hash)}`, () =>
-      uploadOnce(sftp, baseDir, agentBundle),
-    );
+    const shipper = new Shipper(sftpCodeStore(sftp, baseDir), context.bundler);
+    // The agent imports core.mjs from its sibling directory: the Shipper puts core first.
+    const agentBundle = await bundleAgent();
+    const agentUrl = await stage(address.label, "upload", "cannot ship core and the agent", () => shipper.shipEntry(agentBundle));
     const config = { workers: options.workersPerHost ?? 0, host: address.label, resourceLimits: options.threadResourceLimits };
     const { agent, info } = await stage(address.label, "agent", "cannot start the agent", () =>
-      startAgent(client, options.node, path, config, address.label),
+      startAgent(client, options.node, hostPath(agentUrl), config, address.label),
     );
     const workers = options.workersPerHost ?? info.cores;
     client.removeListener("error", onEarlyError);
-    const host = new Host(address, client, socket, sftp, baseDir, agent, workers, info.pid, context.bundler, options.keepaliveIntervalMs);
+    const host = new Host(address, client, socket, shipper, agent, workers, info.pid, options.keepaliveIntervalMs);
     if (early !== undefined) host.lose(`the SSH connection failed: ${early}`);
     return host;
   } catch (error) {

@@ -8,5 +8,6 @@ export {
   isSshHostsUnavailableError,
   type HostStage,
 } from "./errors.js";
-export { ModuleBundleError } from "./bundle.js";
+// A task module that cannot be shipped; the class lives in @parazarr/remote, shared by every remote backend.
+export { ModuleBundleError } from "@parazarr/remote";
 export { fromPlanString } from "./plan-string.js";

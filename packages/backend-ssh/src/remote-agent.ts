@@ -5,8 +5,8 @@
  */
 import type { Client, ClientChannel } from "ssh2";
 import { checkProtocolVersion, isFromWorker, redactText, type ToWorker, type WorkerInfo } from "@parazarr/core/backend";
-import { encodeAgentConfig, isPongMessage, isWorkerLostMessage, type AgentConfig, type FromAgent, type PingMessage } from "./agent-protocol.js";
-import { FrameDecoder, encodeFrame } from "./frames.js";
+import { FrameDecoder, encodeFrame, isPongMessage, isWorkerLostMessage, type FromAgent, type PingMessage } from "@parazarr/remote";
+import { encodeAgentConfig, type AgentConfig } from "./agent-config.js";
 
 /** Generous: the host's login shell (≈ 100 ms for root here), Node's start and every worker thread's. */
 const AGENT_START_TIMEOUT_MS = 30_000;

@@ -22,8 +22,7 @@
  */
 import { match } from "ts-pattern";
 import { WorkerLostError, type Backend, type BatchHooks, type BatchMessage } from "@parazarr/core/backend";
-import type { FromAgent } from "./agent-protocol.js";
-import { ModuleBundleError } from "./bundle.js";
+import { isModuleBundleError, type FromAgent } from "@parazarr/remote";
 import type { Host } from "./host.js";
 
 const SLOTS_PER_WORKER = 2;
@@ -150,7 +149,7 @@ export class SshBackend implements Backend {
       if (!stillHere()) return;
       // A bundling or serialization failure is the task's, not the host's.
       // An upload failure has already dropped the host and moved this job.
-      if (error instanceof ModuleBundleError || (error as Error).name === "DataCloneError") {
+      if (isModuleBundleError(error) || (error as Error).name === "DataCloneError") {
         this.#settle(job, () => job.reject(error));
       } else {
         host.lose(`sending a batch failed: ${(error as Error).message}`);

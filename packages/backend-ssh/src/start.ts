@@ -5,7 +5,7 @@
  * every host and why.
  */
 import type { Backend } from "@parazarr/core/backend";
-import { TaskBundler } from "./bundle.js";
+import { TaskBundler } from "@parazarr/remote";
 import { SshHostError, SshHostsUnavailableError, isSshHostError } from "./errors.js";
 import { readKnownHosts } from "./host-key.js";
 import { openHost, type Host, type StartContext } from "./host.js";

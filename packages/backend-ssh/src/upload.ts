@@ -1,13 +1,14 @@
 /**
- * Shipping bundles over SFTP: each lands at `<remoteDir>/<hash>/<name>`,
+ * A host's CodeStore: bundles go over SFTP to `<remoteDir>/<hash>/<name>`,
  * written under a temporary name and renamed into place, so a host never
  * sees a half-written bundle (two coordinators uploading at once both
  * rename complete files). A bundle already there is not sent again.
+ * What to ship and when is @parazarr/remote's Shipper's business.
  */
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { SFTPWrapper, Stats } from "ssh2";
-import type { Bundle } from "./bundle.js";
+import type { Bundle, CodeStore } from "@parazarr/remote";
 
 function call<T>(fn: (callback: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
@@ -70,4 +71,22 @@ export async function uploadOnce(sftp: SFTPWrapper, baseDir: string, bundle: Bun
     if ((await stat(sftp, path))?.size !== bundle.code.length) throw error;
   }
   return { path, uploaded: true };
+}
+
+/** A `file:` URL for a POSIX path on the host (not this machine's path rules). */
+function fileUrl(path: string): string {
+  return `file://${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** The host's `<baseDir>`, as a CodeStore; an error names the bundle and where it was going. */
+export function sftpCodeStore(sftp: SFTPWrapper, baseDir: string): CodeStore {
+  return {
+    put: (bundle) =>
+      uploadOnce(sftp, baseDir, bundle).then(
+        ({ path }) => fileUrl(path),
+        (error: Error) => {
+          throw new Error(`uploading ${bundle.name} to ${posix.join(baseDir, bundle.hash)} failed: ${error.message}`, { cause: error });
+        },
+      ),
+  };
 }

@@ -35,6 +35,35 @@ export interface Capabilities {
    * own disk. Absent: none.
    */
   readonly sharedFilesystem?: readonly string[];
+  /*
+   * What remote and high-latency plans (Batch, Slurm) declare so that core
+   * adapts to them instead of each backend batching, retrying or timing out
+   * on its own. Every one is optional; absent means a fast local plan.
+   */
+  /**
+   * Typical wall time of dispatching one batch and getting its answer,
+   * beyond the work (ms): Batch ≈ 200–1000, ssh ≈ 1–5, threads ≈ 0.05. The
+   * batch sizer starts from it, so the first real batches are already worth
+   * their dispatch instead of thousands of one-item messages while it
+   * measures. Absent: measured only.
+   */
+  readonly dispatchMs?: number;
+  /** Concurrency changes while a map runs (workers start late, are lost, are replaced). Default false. */
+  readonly elastic?: boolean;
+  /** Workers live across batches and maps (warm store connections, loaded modules). Default true. */
+  readonly persistentWorkers?: boolean;
+  /**
+   * How long until a cancel reaches a running task's `ctx.signal`, at worst
+   * (ms): a message through S3 is polled for. The conformance suite waits
+   * this much longer for a cancel to be seen. Default 0 (immediate).
+   */
+  readonly cancelLatencyMs?: number;
+  /**
+   * How long the first worker may take to start (ms): a Batch child pulls
+   * its image, a Slurm job waits in the queue. The conformance suite adds
+   * it to every wait for a worker to start. Default 0.
+   */
+  readonly startupMs?: number;
 }
 
 /**
@@ -59,8 +88,26 @@ export interface BatchHooks {
 
 /** A started backend. `definePlan` starts it lazily, on first use, once. */
 export interface Backend {
-  /** How many batches run at once (workers × tasks per worker). */
+  /**
+   * Batches that can run right now (live workers × tasks per worker). May
+   * change while a map runs when `capabilities.elastic` (a getter is fine);
+   * the scheduler re-reads it whenever it dispatches. At 0 (no worker has
+   * started yet) the backend still accepts batches and queues them until a
+   * worker arrives.
+   */
   readonly concurrency: number;
+  /**
+   * What an elastic backend is heading for (the workers it asked for): Zarr
+   * calls and the batch sizer split work for this many, not for the few that
+   * happen to run already. Absent: `concurrency`.
+   */
+  readonly targetConcurrency?: number;
+  /**
+   * Elastic backends call `listener` whenever `concurrency` changes, so a
+   * map fills a new worker at once instead of at its next finished batch.
+   * Returns the unsubscribe.
+   */
+  onConcurrencyChange?(listener: () => void): () => void;
   /**
    * Runs a batch and reports each item's outcome through `hooks.report`.
    * Resolves when every item was reported. Rejects with `WorkerLostError`
@@ -105,6 +152,15 @@ export interface PlanDefinition {
    * inner level it cannot run. Absent: the plan cannot be an outer level.
    */
   nest?(inner: PlanSpec, innerDescription: string): Omit<PlanDefinition, "description" | "nest">;
+}
+
+/**
+ * How many workers a map splits its work for: the target of an elastic
+ * backend (work sized for the one worker already up would be one huge
+ * task), never below 1 (a backend at 0 has no worker yet, not no plan).
+ */
+export function sizingConcurrency(backend: Backend): number {
+  return Math.max(1, backend.targetConcurrency ?? backend.concurrency);
 }
 
 /** A backend's way to say its worker died under a batch. */

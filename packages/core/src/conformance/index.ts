@@ -8,6 +8,12 @@
  *
  * Cases a backend cannot support are skipped from its capabilities
  * (e.g. a crash test on `sequential()`, whose "worker" is the test runner).
+ * Its waits and timeouts grow with what it declares (`startupMs`,
+ * `cancelLatencyMs`, see waits.ts). A backend whose workers reach objects
+ * stores but not the caller's temp directory names a root for the Zarr
+ * cases:
+ *
+ *     describeBackend("batch(…)", () => batch({ … }), { zarrStore: async () => "s3://bucket/conformance" });
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import type { Capabilities } from "../backend.js";
@@ -19,21 +25,41 @@ import { failureCases } from "./failure-cases.js";
 import { lifecycleCases } from "./lifecycle-cases.js";
 import { mapCases } from "./map-cases.js";
 import { taskCases } from "./task-cases.js";
+import { waitsFor, type Waits } from "./waits.js";
 import { describeZarrCases } from "./zarr-cases.js";
 
 export interface SuiteContext {
   readonly makePlan: () => Plan;
   readonly capabilities: Capabilities;
+  /** How long to wait for a worker to start or a cancel to arrive. */
+  readonly waits: Waits;
   /** The plan set for the suite (valid inside tests). */
   plan(): Plan;
 }
 
-export function describeBackend(name: string, makePlan: () => Plan, capabilities?: Partial<Capabilities>): void {
-  describe(`conformance: ${name}`, () => {
+export interface BackendSuiteOptions {
+  /** Overrides of the plan's own capabilities (to test a narrower claim). */
+  readonly capabilities?: Partial<Capabilities>;
+  /**
+   * A root store URL (`s3://bucket/prefix`) under which the Zarr cases
+   * create their arrays, a fresh sub-prefix per case. Credentials and
+   * endpoint come from the environment, as for any store URL. Absent: a
+   * temp directory, which the workers must see.
+   */
+  readonly zarrStore?: () => Promise<string>;
+}
+
+export function describeBackend(name: string, makePlan: () => Plan, options: BackendSuiteOptions = {}): void {
+  const capabilities = { ...makePlan().capabilities, ...options.capabilities };
+  const waits = waitsFor(capabilities);
+  // Declared latencies lengthen every test's timeout; without them, the configured one stands.
+  const suiteOptions = waits.testTimeoutMs === undefined ? {} : { timeout: waits.testTimeoutMs };
+  describe(`conformance: ${name}`, suiteOptions, () => {
     let plan: Plan | undefined;
     const context: SuiteContext = {
       makePlan,
-      capabilities: { ...makePlan().capabilities, ...capabilities },
+      capabilities,
+      waits,
       plan: () => {
         if (plan === undefined) throw new Error("the suite's plan is only set inside tests");
         return plan;
@@ -51,7 +77,7 @@ export function describeBackend(name: string, makePlan: () => Plan, capabilities
     lifecycleCases(context);
     taskCases(context);
     cancelCases(context);
-    describeZarrCases(makePlan, context.capabilities);
+    describeZarrCases(makePlan, context.capabilities, options.zarrStore);
   });
 }
 

@@ -31,6 +31,11 @@ export function observed(inner: Plan): ObservedPlan {
     get concurrency() {
       return backend.concurrency;
     },
+    // An elastic backend's target and its changes, passed on as they are.
+    get targetConcurrency() {
+      return backend.targetConcurrency;
+    },
+    ...(backend.onConcurrencyChange && { onConcurrencyChange: (listener: () => void) => backend.onConcurrencyChange!(listener) }),
     runBatch(batch: BatchMessage, hooks: BatchHooks) {
       return backend.runBatch(batch, {
         ...hooks,

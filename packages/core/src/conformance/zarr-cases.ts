@@ -2,33 +2,25 @@
  * Zarr cases of the conformance suite: every backend must produce the
  * same stores and the same arrays as `sequential()` for a read/write
  * script. Stores live in the OS temp directory, so workers must see the
- * caller's file system (true for threads, processes and loopback hosts).
+ * caller's file system (true for threads, processes and loopback hosts),
+ * or under the root URL the backend's test names (`zarrStore`: `s3://…`
+ * for workers that share no disk with the caller).
  */
-import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Capabilities } from "../backend.js";
 import { withPlan } from "../plan/current.js";
 import type { Plan } from "../plan/plan.js";
 import { sequential } from "../plan/sequential.js";
 import { observed, type ObservedPlan } from "./observed-plan.js";
+import { snapshotStore } from "./store-snapshot.js";
 import type { CreateOptions } from "../zarr/create.js";
 import { create, read, writeRegion, type Selection, type TypedArray } from "../zarr/index.js";
 
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const name of (await readdir(dir)).sort()) {
-      const path = join(dir, name);
-      if ((await stat(path)).isDirectory()) await walk(path);
-      else files[relative(root, path)] = createHash("sha256").update(await readFile(path)).digest("hex");
-    }
-  };
-  await walk(root);
-  return files;
-}
+const METADATA = /(^|\/)(zarr\.json|\.zarray|\.zgroup|\.zattrs)$/;
 
 const bytes = (data: TypedArray) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
 
@@ -80,22 +72,29 @@ async function runScript(plan: Plan, root: string, c: ScriptCase): Promise<{ sto
       const result = await read(array, selection);
       reads.push(`${JSON.stringify(result.shape)}:${bytes(result.data)}`);
     }
-    return { store: await snapshot(root), reads };
+    return { store: await snapshotStore(root), reads };
   });
 }
 
-export function describeZarrCases(makePlan: () => Plan, capabilities: Capabilities): void {
-  describe("zarr", () => {
+export function describeZarrCases(makePlan: () => Plan, capabilities: Capabilities, zarrStore?: () => Promise<string>): void {
+  describe(`zarr${zarrStore === undefined ? "" : " (on the backend's store)"}`, () => {
     let plan: Plan;
     let watched: ObservedPlan;
-    let temp: string;
+    let temp: string | undefined;
+    let root: string;
     let counter = 0;
     let knob: string | undefined;
-    const freshDir = () => join(temp, `store-${counter++}`);
+    // A fresh store for each run of a script, under the root: cases never see each other's arrays.
+    const freshDir = () => `${root}/store-${counter++}`;
     beforeAll(async () => {
       watched = observed(makePlan());
       plan = watched.plan;
-      temp = await mkdtemp(join(tmpdir(), "parazarr-conformance-zarr-"));
+      if (zarrStore === undefined) {
+        temp = await mkdtemp(join(tmpdir(), "parazarr-conformance-zarr-"));
+        root = pathToFileURL(temp).href;
+      } else {
+        root = (await zarrStore()).replace(/\/+$/, "");
+      }
       // These cases are small; by default small calls run in the caller and
       // would never reach the backend under test. Send every call to it.
       knob = process.env.PARAZARR_INLINE_MAX_CHUNKS;
@@ -105,7 +104,8 @@ export function describeZarrCases(makePlan: () => Plan, capabilities: Capabiliti
       if (knob === undefined) delete process.env.PARAZARR_INLINE_MAX_CHUNKS;
       else process.env.PARAZARR_INLINE_MAX_CHUNKS = knob;
       await plan.close();
-      await rm(temp, { recursive: true, force: true });
+      // A store under the caller's root is the caller's to clean up (its server is usually thrown away).
+      if (temp !== undefined) await rm(temp, { recursive: true, force: true });
     });
 
     for (const c of cases) {
@@ -113,6 +113,8 @@ export function describeZarrCases(makePlan: () => Plan, capabilities: Capabiliti
         const expected = await runScript(sequential(), freshDir(), c);
         watched.reset();
         const actual = await runScript(plan, freshDir(), c);
+        // Not two empty snapshots: the store holds the script's chunks, not only metadata.
+        expect(Object.keys(expected.store).filter((key) => !METADATA.test(key)).length).toBeGreaterThan(0);
         expect(actual.store).toEqual(expected.store);
         expect(actual.reads).toEqual(expected.reads);
         if (capabilities.inProcess) {

@@ -1,5 +1,5 @@
 import { MapFailures, PlanError, TaskDefinitionError, type TaskError } from "../errors.js";
-import type { Backend } from "../backend.js";
+import { sizingConcurrency, type Backend } from "../backend.js";
 import { getPlan } from "../plan/current.js";
 import type { Plan } from "../plan/plan.js";
 import { refuseEntryModule } from "../task/entry-module.js";
@@ -113,24 +113,26 @@ async function* unordered<I, O>(
   settle = false,
 ): AsyncGenerator<MapEvent<Awaited<O>>> {
   const buffer: MapEvent<Awaited<O>>[] = [];
-  let limit = 1;
   let wakeConsumer: (() => void) | undefined;
   const notify = () => {
     wakeConsumer?.();
     wakeConsumer = undefined;
   };
+  let backend: Backend | undefined;
   const sink: EventSink<Awaited<O>> = {
+    // Results waiting for a slow consumer are bounded like in-flight work,
+    // for as many workers as the plan has (or, elastic, is heading for).
     get full() {
-      return buffer.length >= limit;
+      return backend !== undefined && buffer.length >= 4 * sizingConcurrency(backend);
     },
     push(event) {
       buffer.push(event);
       notify();
     },
   };
-  const { scheduler, concurrency } = await prepare(where, task, inputs, options, sink, backendOverride);
-  // Results waiting for a slow consumer are bounded like in-flight work.
-  limit = 4 * concurrency;
+  const prepared = await prepare(where, task, inputs, options, sink, backendOverride);
+  const scheduler = prepared.scheduler;
+  backend = prepared.backend;
   let outcome: { error: unknown } | "finished" | undefined;
   const running = scheduler.run().then(
     () => void (outcome = "finished"),
@@ -175,14 +177,14 @@ async function prepare<I, O, R>(
   options: MapOptions | undefined,
   sink: EventSink<R>,
   backendOverride?: Backend,
-): Promise<{ scheduler: Scheduler<R>; concurrency: number }> {
+): Promise<{ scheduler: Scheduler<R>; backend: Backend }> {
   const resolved = resolveOptions(where, options);
   const plan = getPlan();
   const task = await checkTask(where, runnable, plan);
   const iterator = iterate(where, inputs);
   const backend = backendOverride ?? (await plan.acquire());
   const scheduler = new Scheduler<R>(plan, backend, task, iterator, knownLength(inputs), resolved, sink);
-  return { scheduler, concurrency: backend.concurrency };
+  return { scheduler, backend };
 }
 
 /** A task every plan can run, or a clear error before anything runs. */

@@ -3,7 +3,7 @@
  * retries, progress, cancellation and failure policy live. Backends only
  * run batches; everything a user sets in `MapOptions` is carried out here.
  */
-import { isWorkerLostError, type Backend, type WorkerLostError } from "../backend.js";
+import { isWorkerLostError, sizingConcurrency, type Backend, type WorkerLostError } from "../backend.js";
 import { AbortError, TaskError, WorkerCrashedError, isTransient, type TaskErrorDetails } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import type { ItemOutcome, WorkItem } from "../protocol.js";
@@ -49,7 +49,7 @@ export class Scheduler<R> {
   // that really kills its worker should be charged an attempt.
   readonly #isolate: WorkItem[] = [];
   readonly #retryTimers = new Set<NodeJS.Timeout>();
-  readonly #maxInFlight: number;
+  readonly #perWorker: number;
   #nextIndex = 0;
   #inputsDone = false;
   #total: number | undefined;
@@ -67,10 +67,20 @@ export class Scheduler<R> {
     private readonly sink: EventSink<R>,
   ) {
     this.#total = knownTotal;
-    this.#sizer = new BatchSizer(options.batchSize, backend.concurrency);
+    this.#sizer = new BatchSizer(options.batchSize, () => sizingConcurrency(backend), plan.capabilities.dispatchMs);
     // In-process plans run one batch at a time; others keep a second batch
     // queued per worker so no worker waits for the scheduler between batches.
-    this.#maxInFlight = backend.concurrency * (plan.capabilities.inProcess ? 1 : 2);
+    this.#perWorker = plan.capabilities.inProcess ? 1 : 2;
+  }
+
+  /**
+   * Read at every fill: an elastic backend's concurrency changes while the
+   * map runs. Never below one batch: a backend at 0 (its workers have not
+   * started yet) queues it until a worker arrives; holding it back instead
+   * would wait for ever for a worker that waits for work.
+   */
+  #maxInFlight(): number {
+    return Math.max(1, this.backend.concurrency * this.#perWorker);
   }
 
   /** Resolves when every input has finished; rejects with the first fatal error. */
@@ -81,6 +91,8 @@ export class Scheduler<R> {
     const detach = this.plan.attach(this.backend, this);
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
+    // A worker that arrives is filled at once, not at the next finished batch.
+    const unsubscribe = this.backend.onConcurrencyChange?.(() => this.#wake.notify());
     try {
       for (;;) {
         this.#throwIfFatal();
@@ -91,6 +103,7 @@ export class Scheduler<R> {
       }
     } finally {
       detach();
+      unsubscribe?.();
       signal?.removeEventListener("abort", onAbort);
       this.#stopEverything();
       // Let a generator given as input run its own `finally` blocks.
@@ -139,7 +152,7 @@ export class Scheduler<R> {
   }
 
   async #fill(): Promise<void> {
-    while (!this.#fatal && this.#inFlight.size < this.#maxInFlight && !this.sink.full) {
+    while (!this.#fatal && this.#inFlight.size < this.#maxInFlight() && !this.sink.full) {
       const remaining = this.#total === undefined ? undefined : this.#total - this.#nextIndex + this.#retryReady.length;
       const items = await this.#takeItems(this.#sizer.next(remaining));
       if (items.length === 0 || this.#fatal) return;

@@ -1,4 +1,4 @@
-import type { Backend, Capabilities, PlanDefinition, PlanSpec } from "../backend.js";
+import { sizingConcurrency, type Backend, type Capabilities, type PlanDefinition, type PlanSpec } from "../backend.js";
 import { PlanClosedError, PlanError } from "../errors.js";
 
 const PLAN = Symbol.for("parazarr.plan");
@@ -14,7 +14,10 @@ export interface Plan {
   toString(): string;
   /** The started backend (starting it if needed). For core's scheduler. */
   acquire(): Promise<Backend>;
-  /** How many tasks run at once; starts the workers. */
+  /**
+   * How many tasks run at once, which Zarr calls split their chunks for;
+   * starts the workers. For an elastic plan, the workers it is heading for.
+   */
   concurrency(): Promise<number>;
   /**
    * Stops the workers. Maps still running on it reject with PlanClosedError
@@ -92,7 +95,7 @@ class DefinedPlan implements Plan {
   }
 
   async concurrency(): Promise<number> {
-    return (await this.acquire()).concurrency;
+    return sizingConcurrency(await this.acquire());
   }
 
   attach(backend: Backend, run: RunningMap): () => void {

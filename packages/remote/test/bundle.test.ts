@@ -2,9 +2,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TaskBundler, bundleAgent, bundleCore } from "../src/bundle.js";
+import { TaskBundler, bundleCore, bundleEntry, isModuleBundleError } from "@parazarr/remote";
 
 const importsOf = (code: Buffer) => [...new Set([...code.toString().matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]!))];
 
@@ -15,18 +15,22 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("bundles", () => {
-  it("ship core as one file that needs only Node's own modules, and the agent as one that needs only core", async () => {
+  it("ship core as one file that needs only Node's own modules, and an entry as one that needs only core", async () => {
     const core = await bundleCore();
     expect(core.name).toBe("core.mjs");
     expect(importsOf(core.code).every((specifier) => specifier.startsWith("node:"))).toBe(true);
-    const agent = await bundleAgent();
-    expect(agent.name).toBe("agent.mjs");
-    expect(agent.hash).toMatch(/^[0-9a-f]{16}$/);
-    expect(importsOf(agent.code).filter((specifier) => !specifier.startsWith("node:"))).toEqual([`../${core.hash}/core.mjs`]);
+    // The entry imports @parazarr/remote/agent: the agent runtime is inside it, core is not.
+    const entryPath = fileURLToPath(new URL("./fixtures/agent-entry.ts", import.meta.url));
+    const entry = await bundleEntry(entryPath, "agent.mjs");
+    expect(entry.name).toBe("agent.mjs");
+    expect(entry.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(importsOf(entry.code).filter((specifier) => !specifier.startsWith("node:"))).toEqual([`../${core.hash}/core.mjs`]);
+    expect(entry.code.toString()).toContain("serveAgentThread");
+    expect(await bundleEntry(entryPath, "agent.mjs")).toBe(entry);
   });
 
-  it("give a task module the host's one core instead of a copy of its own", async () => {
-    // The ssh tests' own task module imports @parazarr/core as users do.
+  it("give a task module the destination's one core instead of a copy of its own", async () => {
+    // The remote tests' own task module imports @parazarr/core as users do.
     const bundle = await new TaskBundler().bundle(new URL("./fixtures/tasks.ts", import.meta.url).href);
     const core = await bundleCore();
     expect(importsOf(bundle.code).filter((specifier) => !specifier.startsWith("node:"))).toEqual([`../${core.hash}/core.mjs`]);
@@ -49,7 +53,9 @@ describe("bundles", () => {
   it("name a module that cannot be bundled, with esbuild's reason", async () => {
     const file = join(dir, "broken.mjs");
     await writeFile(file, 'import { nothing } from "parazarr-no-such-package";\nexport const x = nothing;\n');
-    await expect(new TaskBundler().bundle(pathToFileURL(file).href)).rejects.toThrow(/broken\.mjs.*parazarr-no-such-package/);
+    const error = await new TaskBundler().bundle(pathToFileURL(file).href).catch((e: unknown) => e);
+    expect(isModuleBundleError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^cannot bundle task module file:.*broken\.mjs to ship it to remote workers: .*broken\.mjs.*parazarr-no-such-package/);
   });
 
   it("give the same hash to the same code", async () => {

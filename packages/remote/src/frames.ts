@@ -13,7 +13,8 @@
  * separate write. The magic makes stray output on the agent's stdout (a
  * task's console.log that escaped) a clear error instead of a garbage length.
  *
- * Shared by the agent and the coordinator; imports nothing from either.
+ * Shared by the agent and the coordinator, and reusable wherever a whole
+ * message travels as bytes (an S3 object's body); imports nothing from either.
  */
 import { DefaultDeserializer, DefaultSerializer } from "node:v8";
 
@@ -135,6 +136,9 @@ export class FrameError extends Error {
     this.name = "FrameError";
   }
 }
+
+export const isFrameError = (error: unknown): error is FrameError =>
+  error instanceof Error && (error as { _tag?: unknown })._tag === "FrameError";
 
 /**
  * Reassembles frames from stream chunks. Chunks are kept as they arrive

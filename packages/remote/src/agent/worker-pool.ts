@@ -2,7 +2,8 @@
  * The agent's worker threads. The agent hands each thread one batch at a
  * time and keeps the rest in its own queue, so a thread that dies is known
  * to have died under exactly one batch, and a free thread pulls the next
- * batch at once instead of waiting for the coordinator.
+ * batch at once instead of waiting for the coordinator (a round trip over
+ * SSH, seconds through S3).
  */
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { match } from "ts-pattern";
@@ -35,10 +36,10 @@ export class WorkerPool {
   ) {}
 
   /** Starts `count` threads; resolves when each said `ready`, rejects if one dies first. */
-  start(count: number, host: string): Promise<void> {
+  start(count: number, agentName: string): Promise<void> {
     const started = new Promise<void>((resolve, reject) => (this.#startup = { resolve, reject }));
     for (let i = 1; i <= count; i++) {
-      const slot: Slot = { name: `${host} worker ${i}`, worker: undefined as never, ready: false, running: undefined, cancelling: false, lastError: undefined };
+      const slot: Slot = { name: `${agentName} worker ${i}`, worker: undefined as never, ready: false, running: undefined, cancelling: false, lastError: undefined };
       this.#slots.push(slot);
       this.#spawn(slot);
     }
@@ -89,7 +90,8 @@ export class WorkerPool {
   #spawn(slot: Slot): void {
     const data: WorkerThreadData = { name: slot.name };
     // stdout: true keeps a task's console.log off the agent's stdout, which
-    // carries frames only; it goes to stderr, which the coordinator shows.
+    // may be its transport (ssh's frames); it goes to stderr, which the
+    // coordinator shows (ssh) or the child's log keeps (batch).
     const worker = new Worker(this.entry, { workerData: data, stdout: true, ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}) });
     worker.stdout.pipe(process.stderr);
     slot.worker = worker;

@@ -1,10 +1,10 @@
 /**
- * The agent's wire format: every message type survives, in any chunking,
+ * The agents' wire format (ssh's stdin/stdout, batch's message bodies): every message type survives, in any chunking,
  * typed arrays come back as their own type and (when large) in a buffer of
  * their own, and stray output is refused with a clear message.
  */
 import { describe, expect, it } from "vitest";
-import { FrameDecoder, encodeFrame } from "../src/frames.js";
+import { FrameDecoder, encodeFrame } from "@parazarr/remote";
 
 const message = {
   type: "batch-result",

@@ -1,7 +1,7 @@
 /**
- * One worker thread of a host's agent: core's own worker message loop
- * (`serveWorker`) over the thread's parent port, so tasks run exactly as
- * they do in every other backend.
+ * One worker thread of an agent (an SSH host's, a Batch child's): core's
+ * own worker message loop (`serveWorker`) over the thread's parent port,
+ * so tasks run exactly as they do in every other backend.
  */
 import { availableParallelism } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
@@ -11,9 +11,10 @@ export interface WorkerThreadData {
   readonly name: string;
 }
 
-export function serveThread(): void {
+/** The worker-thread side of an agent's entry: `isMainThread ? runAgent(…) : serveAgentThread()`. */
+export function serveAgentThread(): void {
   const port = parentPort;
-  if (port === null) throw new Error("agent: serveThread() runs inside a worker thread only");
+  if (port === null) throw new Error("agent: serveAgentThread() runs inside a worker thread only");
   const { name } = workerData as WorkerThreadData;
   serveWorker(
     {
