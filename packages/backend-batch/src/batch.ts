@@ -47,7 +47,7 @@ export function capabilitiesOf(options: ResolvedOptions): Capabilities {
     dispatchMs: 2 * (options.pollMs / 2 + S3_ROUND_TRIP_MS) + 2 * S3_ROUND_TRIP_MS,
     cancelLatencyMs: options.pollMs + 2 * S3_ROUND_TRIP_MS,
     startupMs: options.runnableTimeoutMs + CHILD_START_MS + WATCH_MAX_MS,
-  } as Capabilities;
+  };
 }
 
 function childPlan(resolved: ResolvedOptions) {

@@ -1,27 +1,26 @@
 /**
- * TEMPORARY until @parazarr/remote lands (then wire.remote.ts.txt replaces this): plain v8 frames.
+ * The body of one mailbox object: one or more messages, each in
+ * @parazarr/remote's frame encoding (v8 serialize, large typed arrays as
+ * aligned attachments), one after the other. Several messages queued in
+ * the same turn travel in one object: one request instead of several.
  */
-import { deserialize, serialize } from "node:v8";
+import { FrameDecoder, encodeFrame } from "@parazarr/remote/agent";
 
+/**
+ * One message's frame. Throws a DataCloneError (the name core's scheduler
+ * looks for) for a value v8 cannot serialize: v8 throws a plain Error.
+ */
 export function encodeMessage(message: unknown): Buffer {
-  let body: Buffer;
   try {
-    body = serialize(message);
+    return Buffer.concat(encodeFrame(message));
   } catch (error) {
     throw Object.assign(new Error((error as Error).message), { name: "DataCloneError" });
   }
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length);
-  return Buffer.concat([header, body]);
 }
 
+/** Every message of one object's body; a torn or foreign body throws (FrameError). */
 export function decodeMessages(body: Uint8Array): unknown[] {
-  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const out: unknown[] = [];
-  for (let at = 0; at < buffer.length; ) {
-    const length = buffer.readUInt32BE(at);
-    out.push(deserialize(buffer.subarray(at + 4, at + 4 + length)));
-    at += 4 + length;
-  }
-  return out;
+  const decoder = new FrameDecoder();
+  const messages = decoder.push(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  return messages;
 }
