@@ -233,7 +233,13 @@ export class Run implements Backend, ChildSupply {
     const [, parentId = "", index = "0", attempt = "1"] = parsed;
     const submitted = this.#jobs.find((s) => s.job.jobId === parentId);
     if (submitted === undefined) return; // not one of ours (another run shares nothing but the prefix)
-    const ready = decodeMessages(body)[0] as { type?: string; protocol?: number; info?: { worker: string; pid: number; cores: number } };
+    const ready = decodeMessages(body)[0] as { type?: string; protocol?: number; info?: { worker: string; pid: number; cores: number }; error?: { message?: string } };
+    if (ready.type === "fatal") {
+      this.#losses.push(`batch child ${index} of ${parentId} could not start its worker threads: ${ready.error?.message ?? "no reason given"}`);
+      submitted.resolved.add(Number(index));
+      this.#backend.supplyChanged();
+      return;
+    }
     try {
       checkProtocolVersion(ready as never, `batch child ${index} of ${parentId}`);
     } catch (mismatch) {

@@ -1,5 +1,5 @@
 /**
- * The job's command: `node --input-type=module -e <BOOTSTRAP_SCRIPT>`. The
+ * The job's command: `node -e <bootstrap>` (see BOOTSTRAP_SOURCE for why not a module). The
  * image needs nothing but Node.js ≥ 20. The script reads PARAZARR_RUN,
  * fetches run.json, then core.mjs and child.mjs, with signed GETs (the job
  * role's credentials from the container credential endpoint, as the SDK's
@@ -109,18 +109,25 @@ export async function bootstrapChild(deps: BootstrapDeps): Promise<void> {
   await deps.load(deps.pathToFileURL(entry).href);
 }
 
-/** The script as written: the compiled source of signV4 and bootstrapChild. */
+/**
+ * The script as written: the compiled source of signV4 and bootstrapChild.
+ * CommonJS (`node -e`), not `--input-type=module`: worker threads inherit
+ * the process's exec flags, and Node 20 refuses to start a thread under
+ * `--input-type` ("can only be used with string input via --eval"), so
+ * every thread of the child's agent would fail. `import()` works from
+ * CommonJS all the same.
+ */
 export const BOOTSTRAP_SOURCE = [
-  'import * as crypto from "node:crypto";',
-  'import * as fs from "node:fs/promises";',
-  'import * as os from "node:os";',
-  'import * as path from "node:path";',
-  'import * as http from "node:http";',
-  'import * as https from "node:https";',
-  'import { pathToFileURL } from "node:url";',
+  'const crypto = require("node:crypto");',
+  'const fs = require("node:fs/promises");',
+  'const os = require("node:os");',
+  'const path = require("node:path");',
+  'const http = require("node:http");',
+  'const https = require("node:https");',
+  'const { pathToFileURL } = require("node:url");',
   `const signV4 = ${signV4.toString()};`,
   `const bootstrapChild = ${bootstrapChild.toString()};`,
-  "await bootstrapChild({ crypto, fs, os, path, http, https, pathToFileURL, signV4, env: process.env, load: (url) => import(url) })",
+  "bootstrapChild({ crypto, fs, os, path, http, https, pathToFileURL, signV4, env: process.env, load: (url) => import(url) })",
   '  .catch((error) => { console.error("parazarr bootstrap: " + (error && error.message)); process.exit(1); });',
 ].join("\n");
 
@@ -133,8 +140,8 @@ let command: Promise<readonly string[]> | undefined;
  */
 export function bootstrapCommand(): Promise<readonly string[]> {
   command ??= import("esbuild").then(async ({ transform }) => {
-    const { code } = await transform(BOOTSTRAP_SOURCE, { minify: true, format: "esm", target: "node20", legalComments: "none" });
-    return ["node", "--input-type=module", "-e", code.trim()];
+    const { code } = await transform(BOOTSTRAP_SOURCE, { minify: true, target: "node20", legalComments: "none" });
+    return ["node", "-e", code.trim()];
   });
   return command;
 }

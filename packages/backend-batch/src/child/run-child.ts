@@ -35,7 +35,8 @@ export async function runChild(entry: URL): Promise<void> {
     const { bucket, prefix } = parseRunUrl(process.env.PARAZARR_RUN ?? "");
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 || undefined;
     store = await openObjectStore(bucket, {
-      region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      // No region in the container's environment: any one will do, S3 redirects to the bucket's (followRegionRedirects).
+      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
       endpoint,
       // A custom endpoint (an S3-compatible server) is addressed by path: no bucket DNS names there.
       forcePathStyle: endpoint !== undefined ? true : undefined,

@@ -34,6 +34,7 @@ export class ChildTransport implements AgentTransport {
   readonly #closeListeners: Array<() => void> = [];
   #lastActivity = performance.now();
   #closed: string | undefined;
+  #greeted = false;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #idleCheck: NodeJS.Timeout;
 
@@ -60,8 +61,11 @@ export class ChildTransport implements AgentTransport {
   send(message: FromAgent | PongMessage): void {
     if (this.#closed !== undefined) return;
     this.#lastActivity = performance.now();
-    if (message.type === "ready") {
-      // One object per child, found by listing: no poll per child while they start.
+    if (message.type === "fatal") console.error(`parazarr child: the agent failed: ${message.error.message}`);
+    if (message.type === "ready" || (message.type === "fatal" && !this.#greeted)) {
+      // One object per child, found by listing: no poll per child while they start. A
+      // child that fails before it is ready says so there too: nobody reads its outbox yet.
+      this.#greeted = true;
       const body = encodeMessage(message);
       this.store.put(`${helloDir(this.config.runPrefix)}/${this.child}`, body).catch((error: unknown) => this.#fail("saying hello", error));
       return;
