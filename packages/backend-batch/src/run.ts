@@ -16,7 +16,7 @@ import { S3CodeStore } from "./code-store.js";
 import { BatchJobError, BatchStagingError } from "./errors.js";
 import { terminateOnExit } from "./exit-terminate.js";
 import { useJobDefinition, type UsedDefinition } from "./job-definition.js";
-import { decodeMessages } from "./mailbox/wire.js";
+import { decodeBody } from "./mailbox/wire.js";
 import type { ResolvedOptions } from "./options.js";
 import {
   RUN_CONFIG_VERSION, configKey, helloDir, logKey, runPrefix, runUrl, childKey, type RunConfig,
@@ -227,13 +227,15 @@ export class Run implements Backend, ChildSupply {
   async #greet(key: string): Promise<void> {
     const name = key.slice(key.lastIndexOf("/") + 1);
     const body = await this.store.get(key);
+    const messages = body === undefined ? undefined : decodeBody(body);
+    if (messages === undefined) return; // still being written (s3rver, see wire.ts): the next listing reads it
     await this.store.delete(key).catch(() => undefined);
     const parsed = /^(.+)-(\d+)-(\d+)$/.exec(name);
-    if (body === undefined || parsed === null || this.#links.has(name)) return;
+    if (parsed === null || this.#links.has(name)) return;
     const [, parentId = "", index = "0", attempt = "1"] = parsed;
     const submitted = this.#jobs.find((s) => s.job.jobId === parentId);
     if (submitted === undefined) return; // not one of ours (another run shares nothing but the prefix)
-    const ready = decodeMessages(body)[0] as { type?: string; protocol?: number; info?: { worker: string; pid: number; cores: number }; error?: { message?: string } };
+    const ready = messages[0] as { type?: string; protocol?: number; info?: { worker: string; pid: number; cores: number }; error?: { message?: string } };
     if (ready.type === "fatal") {
       this.#losses.push(`batch child ${index} of ${parentId} could not start its worker threads: ${ready.error?.message ?? "no reason given"}`);
       submitted.resolved.add(Number(index));

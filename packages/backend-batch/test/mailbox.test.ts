@@ -8,7 +8,7 @@ import { MailboxReader, MailboxWriter, seqKey } from "../dist/mailbox/mailbox.js
 import { PollDelay } from "../dist/mailbox/poll-delay.js";
 import { ChildTransport } from "../dist/child/transport.js";
 import { openObjectStore, type ObjectStore } from "../dist/s3.js";
-import { decodeMessages } from "../dist/mailbox/wire.js";
+import { decodeBody, encodeBody, encodeMessage } from "../dist/mailbox/wire.js";
 import type { RunConfig } from "../dist/run-config.js";
 import { startS3Server } from "../../../test/fixtures/s3-server.mjs";
 
@@ -58,6 +58,22 @@ describe("the S3 mailbox", () => {
     expect(await store.list(`${dir}/`)).toEqual([]);
   });
 
+  it("an object read while it is still being written (s3rver answers with the part written so far) is read again, not lost", async () => {
+    const dir = "runs/torn/to/c1";
+    const whole = encodeBody([encodeMessage({ n: 1, payload: "x".repeat(10_000) })]);
+    await store.put(seqKey(dir, 0), whole.subarray(0, whole.length - 100));
+    const received: unknown[] = [];
+    const reader = new MailboxReader(store, dir, new PollDelay(50, 50), { onMessages: (m) => received.push(...m), onFailure: (e) => { throw e; }, busy: () => true });
+    reader.hurry();
+    await sleep(400);
+    expect(received).toEqual([]);
+    expect(await store.size(seqKey(dir, 0))).toBe(whole.length - 100);
+    await store.put(seqKey(dir, 0), whole);
+    await until(() => received.length === 1);
+    reader.stop();
+    expect((received[0] as { n: number }).n).toBe(1);
+  });
+
   it("refuses a message v8 cannot serialize as a DataCloneError, before anything is written", async () => {
     const writer = new MailboxWriter(store, "runs/clone/to/c1", () => {});
     expect(() => writer.send({ f: () => 1 })).toThrow(expect.objectContaining({ name: "DataCloneError" }));
@@ -82,7 +98,7 @@ describe("the S3 mailbox", () => {
 
   it("an idle reader falls off to its idle interval: requests per minute are bounded by 60 000 / idleMs", async () => {
     const idleMs = 400;
-    const reader = new MailboxReader(store, "runs/falloff/to/c1", new PollDelay(50, idleMs), { onMessages: () => {}, onFailure: () => {}, busy: () => false, keepAlive: true });
+    const reader = new MailboxReader(store, "runs/falloff/to/c1", new PollDelay(50, idleMs, 0), { onMessages: () => {}, onFailure: () => {}, busy: () => false, keepAlive: true });
     reader.hurry();
     await sleep(2_000);
     const rampedUp = reader.polls;
@@ -111,7 +127,7 @@ describe("a Batch child's transport", () => {
     transport.send({ type: "ready", protocol: 1, info: { worker: "batch child 0", pid: 1, cores: 2 } } as never);
     await sleep(300);
     const hello = await store.get("runs/child/hello/job1-0-1");
-    expect(decodeMessages(hello as Uint8Array)).toEqual([{ type: "ready", protocol: 1, info: { worker: "batch child 0", pid: 1, cores: 2 } }]);
+    expect(decodeBody(hello as Uint8Array)).toEqual([{ type: "ready", protocol: 1, info: { worker: "batch child 0", pid: 1, cores: 2 } }]);
 
     toChild.send({ type: "batch", batchId: 7, task: { moduleUrl: "s3://b/code/h/t.mjs", name: "t" }, items: [{ index: 0, input: 1 }] });
     await until(() => got.length === 1);

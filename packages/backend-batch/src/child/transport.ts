@@ -20,7 +20,7 @@
 import type { AgentTransport, FromAgent, PongMessage } from "@parazarr/remote/agent";
 import { MailboxReader, MailboxWriter } from "../mailbox/mailbox.js";
 import { PollDelay } from "../mailbox/poll-delay.js";
-import { encodeMessage } from "../mailbox/wire.js";
+import { encodeBody, encodeMessage } from "../mailbox/wire.js";
 import type { ObjectStore } from "../s3.js";
 import { helloDir, inboxDir, outboxDir, type RunConfig } from "../run-config.js";
 import type { ChildByeMessage } from "../child-protocol.js";
@@ -66,7 +66,7 @@ export class ChildTransport implements AgentTransport {
       // One object per child, found by listing: no poll per child while they start. A
       // child that fails before it is ready says so there too: nobody reads its outbox yet.
       this.#greeted = true;
-      const body = encodeMessage(message);
+      const body = encodeBody([encodeMessage(message)]);
       this.store.put(`${helloDir(this.config.runPrefix)}/${this.child}`, body).catch((error: unknown) => this.#fail("saying hello", error));
       return;
     }

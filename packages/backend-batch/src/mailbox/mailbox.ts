@@ -11,7 +11,7 @@
  */
 import type { ObjectStore } from "../s3.js";
 import type { PollDelay } from "./poll-delay.js";
-import { decodeMessages, encodeMessage } from "./wire.js";
+import { decodeBody, encodeBody, encodeMessage } from "./wire.js";
 
 const PUT_ATTEMPTS = 5;
 const GET_FAILURES_BEFORE_GIVING_UP = 8;
@@ -61,7 +61,7 @@ export class MailboxWriter {
   #flushQueued(): void {
     this.#scheduled = false;
     if (this.#queued.length === 0 || this.#failed) return;
-    const body = this.#queued.length === 1 ? (this.#queued[0] as Buffer) : Buffer.concat(this.#queued);
+    const body = encodeBody(this.#queued);
     this.#queued = [];
     const key = seqKey(this.dir, this.#seq++);
     const put = this.#put(key, body).finally(() => this.#inFlight.delete(put));
@@ -144,15 +144,16 @@ export class MailboxReader {
       this.#polls++;
       const body = await this.store.get(key);
       this.#failures = 0;
-      if (body !== undefined && !this.#stopped) {
+      const messages = body === undefined ? undefined : decodeBody(body);
+      if (messages !== undefined && !this.#stopped) {
         found = true;
         this.#seq++;
         // Consumed: nobody reads it again. A failed delete only leaves it for close() to sweep.
         this.store.delete(key).catch(() => undefined);
-        this.hooks.onMessages(decodeMessages(aligned(body)));
+        this.hooks.onMessages(messages);
       }
     } catch (error) {
-      if (++this.#failures >= GET_FAILURES_BEFORE_GIVING_UP || (error as Error).name === "FrameError") {
+      if (++this.#failures >= GET_FAILURES_BEFORE_GIVING_UP || ["FrameError", "MailboxBodyError"].includes((error as Error).name)) {
         this.#polling = false;
         this.stop();
         this.hooks.onFailure(error);
@@ -171,15 +172,4 @@ export class MailboxReader {
     // Only polls that wait for an answer keep the caller alive (see BatchBackend#updateRefs).
     if (!busy && this.hooks.keepAlive !== true) this.#timer.unref();
   }
-}
-
-/**
- * A body in memory of its own: frames hand large typed arrays back as views
- * at 8-byte offsets of the body, which the SDK's byte array need not keep.
- */
-function aligned(body: Uint8Array): Buffer {
-  if (body.byteOffset % 8 === 0) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const copy = Buffer.allocUnsafeSlow(body.byteLength);
-  copy.set(body);
-  return copy;
 }
