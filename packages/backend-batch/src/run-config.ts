@@ -3,9 +3,11 @@
  *
  *     <staging>/code/<hash>/<name>           bundles, shared by every run (content-addressed)
  *     <staging>/runs/<runId>/run.json        this file: written before any job is submitted
- *     <staging>/runs/<runId>/hello/<child>   a child's `ready`, found by one listing
- *     <staging>/runs/<runId>/to/<child>/<seq>     coordinator → child
- *     <staging>/runs/<runId>/from/<child>/<seq>   child → coordinator
+ *     <staging>/runs/<runId>/hello/<child>/ready         a child's `ready`, found by one listing
+ *     <staging>/runs/<runId>/to/<child>/<seq>/message    coordinator → child
+ *     <staging>/runs/<runId>/from/<child>/<seq>/message  child → coordinator
+ *
+ * (A folder per object: see seqKey for the s3rver pitfall it avoids.)
  *     <staging>/runs/<runId>/logs/<child>    the tail of a child's output, written as it exits
  *
  * The job's environment carries only `PARAZARR_RUN=s3://<bucket>/<staging>/runs/<runId>/`
@@ -55,6 +57,7 @@ export const runUrl = (bucket: string, prefix: string): string => `s3://${bucket
 
 export const configKey = (run: string) => `${run}/run.json`;
 export const helloDir = (run: string) => `${run}/hello`;
+export const helloKey = (run: string, child: string) => `${run}/hello/${child}/ready`;
 export const inboxDir = (run: string, child: string) => `${run}/to/${child}`;
 export const outboxDir = (run: string, child: string) => `${run}/from/${child}`;
 export const logKey = (run: string, child: string) => `${run}/logs/${child}`;

@@ -225,7 +225,9 @@ export class Run implements Backend, ChildSupply {
   }
 
   async #greet(key: string): Promise<void> {
-    const name = key.slice(key.lastIndexOf("/") + 1);
+    // <run>/hello/<child>/ready
+    const name = key.split("/").at(-2) ?? "";
+    if (!key.endsWith("/ready")) return;
     const body = await this.store.get(key);
     const messages = body === undefined ? undefined : decodeBody(body);
     if (messages === undefined) return; // still being written (s3rver, see wire.ts): the next listing reads it

@@ -126,7 +126,7 @@ describe("a Batch child's transport", () => {
     transport.onMessage((message) => got.push(message));
     transport.send({ type: "ready", protocol: 1, info: { worker: "batch child 0", pid: 1, cores: 2 } } as never);
     await sleep(300);
-    const hello = await store.get("runs/child/hello/job1-0-1");
+    const hello = await store.get("runs/child/hello/job1-0-1/ready");
     expect(decodeBody(hello as Uint8Array)).toEqual([{ type: "ready", protocol: 1, info: { worker: "batch child 0", pid: 1, cores: 2 } }]);
 
     toChild.send({ type: "batch", batchId: 7, task: { moduleUrl: "s3://b/code/h/t.mjs", name: "t" }, items: [{ index: 0, input: 1 }] });

@@ -22,7 +22,7 @@ import { MailboxReader, MailboxWriter } from "../mailbox/mailbox.js";
 import { PollDelay } from "../mailbox/poll-delay.js";
 import { encodeBody, encodeMessage } from "../mailbox/wire.js";
 import type { ObjectStore } from "../s3.js";
-import { helloDir, inboxDir, outboxDir, type RunConfig } from "../run-config.js";
+import { helloKey, inboxDir, outboxDir, type RunConfig } from "../run-config.js";
 import type { ChildByeMessage } from "../child-protocol.js";
 
 export class ChildTransport implements AgentTransport {
@@ -67,7 +67,7 @@ export class ChildTransport implements AgentTransport {
       // child that fails before it is ready says so there too: nobody reads its outbox yet.
       this.#greeted = true;
       const body = encodeBody([encodeMessage(message)]);
-      this.store.put(`${helloDir(this.config.runPrefix)}/${this.child}`, body).catch((error: unknown) => this.#fail("saying hello", error));
+      this.store.put(helloKey(this.config.runPrefix, this.child), body).catch((error: unknown) => this.#fail("saying hello", error));
       return;
     }
     this.#writer.send(message);

@@ -16,7 +16,16 @@ import { decodeBody, encodeBody, encodeMessage } from "./wire.js";
 const PUT_ATTEMPTS = 5;
 const GET_FAILURES_BEFORE_GIVING_UP = 8;
 
-export const seqKey = (dir: string, seq: number): string => `${dir}/${String(seq).padStart(10, "0")}`;
+/**
+ * `<dir>/<seq>/message`: each message object in a folder of its own.
+ * s3rver 3.7.1 deletes a folder that a DELETE leaves empty, and its PUT of
+ * a Buffer makes the folder, then opens the file with no error handler: a
+ * PUT into the folder a DELETE is emptying at that moment answers 200,
+ * stores nothing and throws ENOENT in the server process. With one folder
+ * per object, a DELETE only ever empties the folder of the object it
+ * deletes. (S3 has no folders; the longer key costs nothing there.)
+ */
+export const seqKey = (dir: string, seq: number): string => `${dir}/${String(seq).padStart(10, "0")}/message`;
 
 const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
