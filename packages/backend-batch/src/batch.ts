@@ -41,7 +41,7 @@ export function capabilitiesOf(options: ResolvedOptions): Capabilities {
     preemptsRunning: true,
     sharedMemory: false,
     remote: true,
-    sharedFilesystem: [],
+    sharedFilesystem: options.sharedFilesystem,
     elastic: true,
     persistentWorkers: true,
     dispatchMs: 2 * (options.pollMs / 2 + S3_ROUND_TRIP_MS) + 2 * S3_ROUND_TRIP_MS,

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import type { BatchClient, RegisterJobDefinitionCommandInput } from "@aws-sdk/client-batch";
 import { bootstrapCommand } from "./bootstrap/bootstrap.js";
 import type { ResolvedOptions } from "./options.js";
+import { outlastThrottling } from "./throttle.js";
 
 type BatchSdk = typeof import("@aws-sdk/client-batch");
 type DefinitionSpec = Exclude<ResolvedOptions["jobDefinition"], string>;
@@ -55,13 +56,13 @@ export async function useJobDefinition(sdk: BatchSdk, client: BatchClient, optio
   const command = await bootstrapCommand();
   if (typeof option === "string") return { jobDefinition: option, command, registered: false };
   const request = definitionRequest(option, command);
-  const found = await client.send(new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: request.jobDefinitionName, status: "ACTIVE" }));
+  const found = await outlastThrottling(() => client.send(new sdk.DescribeJobDefinitionsCommand({ jobDefinitionName: request.jobDefinitionName, status: "ACTIVE" })));
   const revisions = (found.jobDefinitions ?? [])
     .filter((d) => d.jobDefinitionName === request.jobDefinitionName && d.status === "ACTIVE")
     .map((d) => d.revision ?? 0);
   if (revisions.length > 0) {
     return { jobDefinition: `${request.jobDefinitionName}:${Math.max(...revisions)}`, command: undefined, registered: false };
   }
-  const registered = await client.send(new sdk.RegisterJobDefinitionCommand(request));
+  const registered = await outlastThrottling(() => client.send(new sdk.RegisterJobDefinitionCommand(request)));
   return { jobDefinition: `${request.jobDefinitionName}:${registered.revision ?? 1}`, command: undefined, registered: true };
 }

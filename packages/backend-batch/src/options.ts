@@ -5,6 +5,7 @@
  * The job definition, the queue and the staging bucket are checked by AWS
  * when the plan starts.
  */
+import { isAbsolute, resolve } from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { PlanError, checkCount, describeValue } from "@parazarr/core/backend";
 
@@ -48,6 +49,12 @@ export interface BatchOptions {
   readonly endpoint?: string;
   /** Children per array job (default and maximum 10,000, Batch's limit); smaller only to test the split. */
   readonly maxArraySize?: number;
+  /**
+   * Absolute paths every child mounts at the same place with the same files
+   * (an EFS volume in the job definition). Zarr calls refuse a `file://`
+   * store outside them. Default none: use s3:// stores.
+   */
+  readonly sharedFilesystem?: readonly string[];
 }
 
 export interface ResolvedOptions {
@@ -67,6 +74,7 @@ export interface ResolvedOptions {
   readonly s3: { readonly endpoint: string | undefined; readonly forcePathStyle: boolean | undefined };
   readonly endpoint: string | undefined;
   readonly maxArraySize: number;
+  readonly sharedFilesystem: readonly string[];
 }
 
 export const WHERE = "batch(options)";
@@ -78,7 +86,7 @@ export const DEFAULT_IMAGE = "public.ecr.aws/docker/library/node:20-slim";
 
 const KNOWN = [
   "jobQueue", "staging", "region", "workers", "jobDefinition", "idleTimeoutMs", "runnableTimeoutMs",
-  "attempts", "pollMs", "s3", "endpoint", "maxArraySize",
+  "attempts", "pollMs", "s3", "endpoint", "maxArraySize", "sharedFilesystem",
 ];
 const KNOWN_DEFINITION = ["image", "vcpus", "memory", "jobRoleArn", "timeout", "environment"];
 
@@ -190,5 +198,14 @@ export function resolveOptions(options: BatchOptions): ResolvedOptions {
     s3: resolveS3(options.s3),
     endpoint: optionalUrl("endpoint", options.endpoint),
     maxArraySize,
+    sharedFilesystem: resolveSharedFilesystem(options.sharedFilesystem),
   };
+}
+
+function resolveSharedFilesystem(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((p) => typeof p === "string" && isAbsolute(p))) {
+    fail("sharedFilesystem", 'a list of absolute paths, such as ["/mnt/efs"]', value);
+  }
+  return value.map((p: string) => resolve(p));
 }

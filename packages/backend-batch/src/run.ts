@@ -23,6 +23,7 @@ import {
 } from "./run-config.js";
 import type { ObjectStore } from "./s3.js";
 import { Submitter, arraySizes, type SubmittedJob } from "./submit.js";
+import { outlastThrottling } from "./throttle.js";
 import { JobWatcher, type FailedChild } from "./watcher.js";
 
 type BatchSdk = typeof import("@aws-sdk/client-batch");
@@ -324,7 +325,7 @@ export class Run implements Backend, ChildSupply {
 
   async #terminate(jobId: string, reason: string): Promise<void> {
     try {
-      await this.client.send(new this.sdk.TerminateJobCommand({ jobId, reason }));
+      await outlastThrottling(() => this.client.send(new this.sdk.TerminateJobCommand({ jobId, reason })));
     } catch (error) {
       process.emitWarning(`batch: cannot terminate job ${jobId}: ${(error as Error)?.message}`, { code: "PARAZARR_BATCH_TERMINATE" });
     }

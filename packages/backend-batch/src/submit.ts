@@ -5,17 +5,16 @@
  *
  * SubmitJob is limited to 50 calls a second per account, shared with
  * everything else the account runs: calls here are spaced at least
- * SUBMIT_SPACING_MS apart (≤ 20 a second), and a TooManyRequestsException
- * that outlasts the SDK's own retries backs off exponentially, with jitter,
- * before it counts as a failure.
+ * SUBMIT_SPACING_MS apart (≤ 20 a second), and throttling is waited out
+ * (throttle.ts).
  */
 import type { BatchClient, SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { BatchJobError } from "./errors.js";
+import { outlastThrottling } from "./throttle.js";
 
 type BatchSdk = typeof import("@aws-sdk/client-batch");
 
 export const SUBMIT_SPACING_MS = 50;
-const THROTTLED_ATTEMPTS = 8;
 
 export interface SubmittedJob {
   readonly jobId: string;
@@ -42,11 +41,6 @@ export function arraySizes(workers: number, max: number): number[] {
 
 const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-export const isThrottled = (error: unknown): boolean => {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return e?.name === "TooManyRequestsException" || e?.$metadata?.httpStatusCode === 429;
-};
-
 export class Submitter {
   #lastCallAt = 0;
 
@@ -67,28 +61,24 @@ export class Submitter {
       },
       retryStrategy: { attempts: request.attempts },
     };
-    for (let attempt = 1; ; attempt++) {
-      const wait = this.#lastCallAt + SUBMIT_SPACING_MS - performance.now();
-      if (wait > 0) await delay(wait);
-      this.#lastCallAt = performance.now();
-      try {
-        const out = await this.client.send(new this.sdk.SubmitJobCommand(input));
-        if (out.jobId === undefined) throw new Error("SubmitJob answered without a jobId");
-        return { jobId: out.jobId, size, submittedAt: performance.now() };
-      } catch (error) {
-        if (isThrottled(error) && attempt < THROTTLED_ATTEMPTS) {
-          await delay(Math.min(10_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2));
-          continue;
-        }
-        const said = (error as Error)?.message ?? String(error);
-        throw new BatchJobError(
-          `cannot submit ${size > 1 ? `an array job of ${size} children` : "a job"} to queue ${request.jobQueue} with job definition ${request.jobDefinition}: ${said}`,
-          request.jobQueue,
-          undefined,
-          undefined,
-          { cause: error },
-        );
-      }
+    try {
+      const out = await outlastThrottling(async () => {
+        const wait = this.#lastCallAt + SUBMIT_SPACING_MS - performance.now();
+        if (wait > 0) await delay(wait);
+        this.#lastCallAt = performance.now();
+        return this.client.send(new this.sdk.SubmitJobCommand(input));
+      });
+      if (out.jobId === undefined) throw new Error("SubmitJob answered without a jobId");
+      return { jobId: out.jobId, size, submittedAt: performance.now() };
+    } catch (error) {
+      const said = (error as Error)?.message ?? String(error);
+      throw new BatchJobError(
+        `cannot submit ${size > 1 ? `an array job of ${size} children` : "a job"} to queue ${request.jobQueue} with job definition ${request.jobDefinition}: ${said}`,
+        request.jobQueue,
+        undefined,
+        undefined,
+        { cause: error },
+      );
     }
   }
 }

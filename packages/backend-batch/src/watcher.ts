@@ -20,7 +20,7 @@
 import type { BatchClient, JobDetail } from "@aws-sdk/client-batch";
 import { BatchCapacityError, BatchJobError } from "./errors.js";
 import type { SubmittedJob } from "./submit.js";
-import { isThrottled } from "./submit.js";
+import { isThrottled, outlastThrottling } from "./throttle.js";
 
 type BatchSdk = typeof import("@aws-sdk/client-batch");
 
@@ -54,8 +54,6 @@ interface Watched {
   failedCount: number;
   over: boolean;
 }
-
-const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 export class JobWatcher {
   readonly #watched: Watched[] = [];
@@ -207,15 +205,8 @@ export class JobWatcher {
   }
 
   /** Describe and list calls share the account's rate with everything else: throttled ones wait and go again. */
-  async #call<T>(send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send();
-      } catch (error) {
-        if (!isThrottled(error) || attempt >= 6) throw error;
-        await delay(Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2));
-      }
-    }
+  #call<T>(send: () => Promise<T>): Promise<T> {
+    return outlastThrottling(send);
   }
 }
 

@@ -58,6 +58,22 @@ describe("the S3 mailbox", () => {
     expect(await store.list(`${dir}/`)).toEqual([]);
   });
 
+  it("messages put while the reader deletes the ones before them all arrive (s3rver removes emptied folders under a PUT)", async () => {
+    const dir = "runs/stream/to/c1";
+    const writer = new MailboxWriter(store, dir, (error) => { throw error; });
+    const received: number[] = [];
+    const reader = new MailboxReader(store, dir, new PollDelay(10, 10), { onMessages: (m) => received.push(...m.map((x) => (x as { n: number }).n)), onFailure: (e) => { throw e; }, busy: () => true });
+    reader.hurry();
+    for (let n = 0; n < 150; n++) {
+      writer.send({ n });
+      await sleep(n % 3);
+    }
+    await writer.flush();
+    await until(() => received.length === 150, 30_000);
+    reader.stop();
+    expect(received).toEqual(Array.from({ length: 150 }, (_, n) => n));
+  });
+
   it("an object read while it is still being written (s3rver answers with the part written so far) is read again, not lost", async () => {
     const dir = "runs/torn/to/c1";
     const whole = encodeBody([encodeMessage({ n: 1, payload: "x".repeat(10_000) })]);

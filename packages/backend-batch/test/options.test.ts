@@ -47,6 +47,7 @@ describe("batch(options)", () => {
     [{ ...base, s3: { endpoint: "not a url" } }, "s3.endpoint"],
     [{ ...base, s3: { region: "x" } }, '"region"'],
     [{ ...base, jobqueue: "q" }, '"jobqueue"'],
+    [{ ...base, sharedFilesystem: ["relative/dir"] }, "sharedFilesystem"],
   ])("refuses %j naming %s", (options, named) => {
     const error = refusal(() => batch(options as never));
     expect(isPlanError(error)).toBe(true);
