@@ -1,5 +1,5 @@
 /**
- * `--plan batch:queue=Q,staging=s3://bucket/prefix[,workers=N][,region=R][,definition=NAME[:REV]][,attempts=N]`:
+ * `--plan batch:queue=Q,staging=s3://bucket/prefix[,workers=N][,region=R][,definition=NAME[:REV]][,attempts=N][,shared=/mnt/efs]`:
  * core's plan-string convention (planFromString). Credentials never appear
  * in a plan string: both sides use the AWS default chain. Endpoints for
  * S3-compatible servers and tests come from AWS_ENDPOINT_URL_BATCH and
@@ -10,7 +10,7 @@ import { PlanError, planArgs, planCount, type Plan } from "@parazarr/core/backen
 import { batch } from "./batch.js";
 import type { BatchOptions } from "./options.js";
 
-const KEYS = ["queue", "staging", "workers", "region", "definition", "attempts"];
+const KEYS = ["queue", "staging", "workers", "region", "definition", "attempts", "shared"];
 
 export function fromPlanString(args: string): Plan {
   const where = `batch:${args}`;
@@ -32,5 +32,7 @@ export function fromPlanString(args: string): Plan {
   if (region !== undefined) options.region = region;
   const definition = named.get("definition");
   if (definition !== undefined) options.jobDefinition = definition;
+  const shared = named.get("shared");
+  if (shared !== undefined) options.sharedFilesystem = [shared];
   return batch(options);
 }

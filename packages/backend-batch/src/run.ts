@@ -79,7 +79,7 @@ export class Run implements Backend, ChildSupply {
       childFailed: (child) => void this.#childFailed(child),
       stuck: (job, error) => void this.#stuck(job, error),
       jobOver: (job) => this.#jobOver(job),
-    });
+    }, () => this.#backend.busy || this.starting > 0);
     this.#silenceTimer = setInterval(() => {
       for (const link of this.#links.values()) link.checkSilence();
     }, this.#heartbeatMs).unref();
@@ -98,6 +98,7 @@ export class Run implements Backend, ChildSupply {
   }
   runBatch(batch: BatchMessage, hooks: BatchHooks): Promise<void> {
     const running = this.#backend.runBatch(batch, hooks);
+    this.#watcher.resume();
     this.#watchHello();
     return running;
   }

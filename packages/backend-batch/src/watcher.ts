@@ -14,8 +14,10 @@
  *   naming the queue, the job and the reason.
  *
  * Rounds start WATCH_FIRST_MS apart and back off to WATCH_MAX_MS while
- * nothing changes; a change brings them back to fast. Timers never hold
- * the caller's event loop.
+ * nothing changes; a change brings them back to fast. They pause while the
+ * plan has nothing to run and no child is starting (an idle plan costs no
+ * API calls; a child lost meanwhile is found when work comes back, by the
+ * first round or by its silence). Timers never hold the caller's event loop.
  */
 import type { BatchClient, JobDetail } from "@aws-sdk/client-batch";
 import { BatchCapacityError, BatchJobError } from "./errors.js";
@@ -61,6 +63,7 @@ export class JobWatcher {
   #interval = WATCH_FIRST_MS;
   #stopped = false;
   #running = false;
+  #paused = false;
   #summary = "";
 
   constructor(
@@ -69,6 +72,8 @@ export class JobWatcher {
     private readonly jobQueue: string,
     private readonly runnableTimeoutMs: number,
     private readonly events: WatchEvents,
+    /** Whether watching matters now (work to run, children starting). */
+    private readonly wanted: () => boolean = () => true,
   ) {}
 
   add(job: SubmittedJob): void {
@@ -79,8 +84,16 @@ export class JobWatcher {
   /** Watch closely again: something happened (a child went silent, work arrived). */
   hurry(): void {
     this.#interval = WATCH_FIRST_MS;
+    this.#paused = false;
     if (this.#running || this.#stopped) return;
     clearTimeout(this.#timer);
+    this.#schedule(0);
+  }
+
+  /** Work came back: watching goes on where it paused, at its back-off. */
+  resume(): void {
+    if (!this.#paused || this.#stopped) return;
+    this.#paused = false;
     this.#schedule(0);
   }
 
@@ -107,7 +120,9 @@ export class JobWatcher {
     }
     this.#running = false;
     this.#interval = changed ? WATCH_FIRST_MS : Math.min(WATCH_MAX_MS, this.#interval * 1.5);
-    if (this.#watched.some((w) => !w.over)) this.#schedule(this.#interval);
+    if (!this.#watched.some((w) => !w.over)) return;
+    if (this.wanted()) this.#schedule(this.#interval);
+    else this.#paused = true;
   }
 
   async #check(): Promise<boolean> {
