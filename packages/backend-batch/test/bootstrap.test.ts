@@ -22,16 +22,19 @@ import { startS3Server } from "../../../test/fixtures/s3-server.mjs";
 
 class Sha256 {
   readonly #hash;
-  constructor(secret?: string | Uint8Array) {
-    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", typeof secret === "string" ? secret : bytesOf(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.#hash.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(typeof data === "string" ? data : bytesOf(data));
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.#hash.digest());
   }
 }
+
+const bytesOf = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 const EMPTY_SHA256 = createHash("sha256").update("").digest("hex");
 
