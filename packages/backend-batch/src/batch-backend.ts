@@ -70,6 +70,7 @@ export class BatchBackend implements Backend {
     private readonly supply: ChildSupply,
     /** Children asked for, and threads per child (0: unknown until one starts). */
     private readonly target: { readonly children: number; readonly threads: number },
+    private readonly jobQueue: string,
   ) {}
 
   get concurrency(): number {
@@ -162,8 +163,8 @@ export class BatchBackend implements Backend {
     if (this.supply.submitted < REPLACEMENT_FACTOR * this.target.children) return undefined;
     const list = this.supply.losses.slice(-10).join("; ");
     return new BatchJobError(
-      `no child is left and no more are started (${this.supply.submitted} submitted in all, at most ${REPLACEMENT_FACTOR}× workers): ${list || "no reason recorded"}`,
-      "",
+      `no child is left on queue ${this.jobQueue} and no more are started (${this.supply.submitted} submitted in all, at most ${REPLACEMENT_FACTOR}× workers): ${list || "no reason recorded"}`,
+      this.jobQueue,
       undefined,
       undefined,
     );

@@ -68,12 +68,11 @@ export class Run implements Backend, ChildSupply {
     private readonly sdk: BatchSdk,
     private readonly client: BatchClient,
     private readonly store: ObjectStore,
-    private readonly codeStore: S3CodeStore,
     shipper: Shipper,
   ) {
     this.prefix = runPrefix(options.staging.prefix, this.runId);
     this.#heartbeatMs = heartbeatMsFor(options.pollMs);
-    this.#backend = new BatchBackend(shipper, this, { children: options.workers, threads: options.threadsPerChild });
+    this.#backend = new BatchBackend(shipper, this, { children: options.workers, threads: options.threadsPerChild }, options.jobQueue);
     this.#submitter = new Submitter(sdk, client);
     this.#watcher = new JobWatcher(sdk, client, options.jobQueue, options.runnableTimeoutMs, {
       childFailed: (child) => void this.#childFailed(child),
@@ -377,7 +376,7 @@ export async function startRun(options: ResolvedOptions): Promise<Backend> {
   try {
     const childUrl = await shipper.shipEntry(await bundleEntry(fileURLToPath(new URL("./child/main.js", import.meta.url)), "child.mjs"));
     const coreUrl = codeStore.urlOf(await bundleCore());
-    const run = new Run(options, sdk, client, store, codeStore, shipper);
+    const run = new Run(options, sdk, client, store, shipper);
     await run.start(childUrl, coreUrl);
     return run;
   } catch (error) {

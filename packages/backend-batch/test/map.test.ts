@@ -31,6 +31,9 @@ describe("batch({ workers: 2 })", () => {
     expect([...children].every((id) => /^[0-9a-f-]+:[01]$/.test(id))).toBe(true);
     expect(children.size).toBe(2);
     await setPlan(sequential());
+    // close() has called TerminateJob: the endpoint stops each child (SIGTERM, then SIGKILL after its grace).
+    const deadline = Date.now() + 10_000;
+    while (standIn.endpoint.control.processes().length > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
     expect(standIn.endpoint.control.processes()).toEqual([]);
   });
 });
