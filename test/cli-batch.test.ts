@@ -45,6 +45,9 @@ describe("the CLI on batch", () => {
     expect(validated.code).toBe(0);
     const submits = standIn.endpoint.control.calls().filter((call) => call.operation === "SubmitJob" && call.status === 200);
     expect(submits.length).toBeGreaterThanOrEqual(2);
+    // Each run closed its plan (TerminateJob): the endpoint stops the children, SIGTERM then SIGKILL.
+    const deadline = Date.now() + 10_000;
+    while (standIn.endpoint.control.processes().length > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
     expect(standIn.endpoint.control.processes()).toEqual([]);
   }, 300_000);
 });
