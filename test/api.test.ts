@@ -68,6 +68,13 @@ describe("public API", () => {
     ]);
   });
 
+  it("@parazarr/backend-batch exports its plan and tagged errors", async () => {
+    expect(await names("@parazarr/backend-batch")).toEqual([
+      "BatchCapacityError", "BatchJobError", "BatchStagingError", "batch", "fromPlanString",
+      "isBatchCapacityError", "isBatchJobError", "isBatchStagingError",
+    ]);
+  });
+
   it("@parazarr/remote exports code shipping and the agent runtime for remote backends; its agent subpath only the runtime", async () => {
     const agent = [
       "FrameDecoder", "FrameError", "encodeFrame", "isFrameError",

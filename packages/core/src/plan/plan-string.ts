@@ -7,9 +7,9 @@
  *     ARGS   := ARG ("," ARG)*                 (ARG: a value, or key=value)
  *
  * A value that starts with "/" or "~" (a path: `key=~/.ssh/id_ed25519`,
- * `shared=/lustre/data`) runs to the next comma, so its slashes never split
- * the stack: write `ssh:h1,shared=/data,workers=2/threads:4`, not a path
- * last before the "/".
+ * `shared=/lustre/data`) or with a URL scheme (`staging=s3://bucket/prefix`)
+ * runs to the next comma, so its slashes never split the stack: write
+ * `ssh:h1,shared=/data,workers=2/threads:4`, not a path last before the "/".
  * `sequential` is core's own. Any other NAME is the package
  * `@parazarr/backend-NAME`, which core imports and whose exported
  * `fromPlanString(args)` turns ARGS (the text after the first ":", verbatim,
@@ -43,7 +43,10 @@ export async function planFromString(text: string): Promise<PlanOrStack> {
   return plans.length === 1 ? plans[0]! : [plans[0]!, plans[1]!];
 }
 
-/** The stack's levels: split at "/", except inside a path value (after "=/" or "=~", up to the next ","). */
+/** A value that starts a URL (`s3://`, `https://`): its slashes are the URL's. */
+const URL_VALUE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** The stack's levels: split at "/", except inside a path or URL value (after "=/", "=~" or "=scheme://", up to the next ","). */
 function splitLevels(text: string): string[] {
   const levels: string[] = [];
   let start = 0;
@@ -51,7 +54,7 @@ function splitLevels(text: string): string[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === ",") inPath = false;
-    if (c === "=" && (text[i + 1] === "/" || text[i + 1] === "~")) inPath = true;
+    if (c === "=" && (text[i + 1] === "/" || text[i + 1] === "~" || URL_VALUE.test(text.slice(i + 1)))) inPath = true;
     else if (c === "/" && !inPath) {
       levels.push(text.slice(start, i));
       start = i + 1;
