@@ -69,6 +69,9 @@ describe("ssh: shipping code", () => {
     const stderr = captureStderr();
     try {
       expect(await withPlan(plan, () => map(noisySquare, [1, 2, 3, 4, 5, 6]))).toEqual([1, 4, 9, 16, 25, 36]);
+      // Output travels on the session's stderr, results on its stdout: the
+      // last lines may land just after the last result. Wait, bounded.
+      for (let i = 0; i < 100 && stderr.text.trim().split("\n").length < 6; i++) await sleep(50);
     } finally {
       stderr.restore();
       await plan.close();
