@@ -19,7 +19,7 @@
  */
 import * as zlib from "node:zlib";
 import { shuffle, unshuffle } from "./byte-shuffle.js";
-import { nativeZstd } from "./native.js";
+import { nativeZstd, zstdEncodeOptions } from "./native.js";
 
 const HEADER = 16;
 const VERSION = 2;
@@ -54,8 +54,7 @@ const zstdLevel = (clevel: number) => (clevel === 9 ? 22 : clevel === 8 ? 20 : c
 const zstdInner: Inner | undefined = nativeZstd && {
   format: ZSTD_FORMAT,
   decode: (stream, size) => nativeZstd!.zstdDecompressSync(stream, { chunkSize: Math.max(size, 64) }),
-  encode: (stream, clevel) =>
-    nativeZstd!.zstdCompressSync(stream, { params: { [nativeZstd!.constants.ZSTD_c_compressionLevel]: zstdLevel(clevel) } }),
+  encode: (stream, clevel) => nativeZstd!.zstdCompressSync(stream, zstdEncodeOptions(stream.length, zstdLevel(clevel))),
 };
 
 const BY_FORMAT = new Map<number, Inner>([[ZLIB_FORMAT, zlibInner], ...(zstdInner ? [[ZSTD_FORMAT, zstdInner] as const] : [])]);
@@ -107,34 +106,44 @@ export function decodeFrame(frame: Uint8Array): Uint8Array {
   const nblocks = Math.ceil(nbytes / blocksize);
   if (nblocks > (cbytes - HEADER) / 4) throw new BloscFrameError(`${nblocks} blocks do not fit in ${cbytes} bytes`);
   const doShuffle = (flags & DOSHUFFLE) !== 0 && typesize > 1;
-  const scratch = doShuffle ? new Uint8Array(blocksize) : undefined;
+  let scratch: Uint8Array | undefined;
   for (let j = 0; j < nblocks; j++) {
     const leftover = j === nblocks - 1 && nbytes % blocksize !== 0;
     const bsize = leftover ? nbytes % blocksize : blocksize;
     const dest = out.subarray(j * blocksize, j * blocksize + bsize);
-    const streams = scratch ? scratch.subarray(0, bsize) : dest;
     // c-blosc's blosc_d: the split rule of frames written before the flag existed.
     const split = !(flags & DONT_SPLIT) && typesize <= MAX_SPLITS && bsize / typesize >= MIN_BUFFERSIZE && !leftover;
-    readBlock(frame, cbytes, u32(frame, HEADER + 4 * j), streams, split ? typesize : 1, inner);
-    if (scratch) unshuffle(typesize, streams, dest);
+    const start = u32(frame, HEADER + 4 * j);
+    if (!split) {
+      // One stream: unshuffled (or copied) straight from the decoder's buffer, no copy in between.
+      const decoded = readStream(frame, cbytes, start, bsize, inner).bytes;
+      if (doShuffle) unshuffle(typesize, decoded, dest);
+      else dest.set(decoded);
+      continue;
+    }
+    const streams = doShuffle ? (scratch ??= new Uint8Array(blocksize)).subarray(0, bsize) : dest;
+    const neblock = Math.floor(bsize / typesize);
+    let at = start;
+    for (let s = 0; s < typesize; s++) {
+      const stream = readStream(frame, cbytes, at, neblock, inner);
+      streams.set(stream.bytes, s * neblock);
+      at = stream.end;
+    }
+    if (doShuffle) unshuffle(typesize, streams, dest);
   }
   return out;
 }
 
-function readBlock(frame: Uint8Array, cbytes: number, start: number, streams: Uint8Array, nsplits: number, inner: Inner): void {
-  const neblock = Math.floor(streams.length / nsplits);
-  let at = start;
-  for (let s = 0; s < nsplits; s++) {
-    if (at + 4 > cbytes) throw new BloscFrameError(`a block starts at ${at}, past the frame's ${cbytes} bytes`);
-    const length = u32(frame, at);
-    at += 4;
-    if (length > cbytes - at) throw new BloscFrameError(`a stream of ${length} bytes at ${at} runs past the frame's ${cbytes} bytes`);
-    const stream = frame.subarray(at, at + length);
-    const decoded = length === neblock ? stream : inner.decode(stream, neblock);
-    if (decoded.length !== neblock) throw new BloscFrameError(`a stream decoded to ${decoded.length} bytes, expected ${neblock}`);
-    streams.set(decoded, s * neblock);
-    at += length;
-  }
+/** The stream at `at` (a u32 length, then its bytes), decoded to exactly `size` bytes; `end` is where the next one starts. */
+function readStream(frame: Uint8Array, cbytes: number, at: number, size: number, inner: Inner): { bytes: Uint8Array; end: number } {
+  if (at + 4 > cbytes) throw new BloscFrameError(`a stream starts at ${at}, past the frame's ${cbytes} bytes`);
+  const length = u32(frame, at);
+  at += 4;
+  if (length > cbytes - at) throw new BloscFrameError(`a stream of ${length} bytes at ${at} runs past the frame's ${cbytes} bytes`);
+  const stream = frame.subarray(at, at + length);
+  const bytes = length === size ? stream : inner.decode(stream, size);
+  if (bytes.length !== size) throw new BloscFrameError(`a stream decoded to ${bytes.length} bytes, expected ${size}`);
+  return { bytes, end: at + length };
 }
 
 export interface FrameOptions {
