@@ -4,7 +4,7 @@
 // RSS is its own), round after round, the order rotated each round; the
 // median of the rounds is reported, with every ratio.
 //
-//   npm run build && node bench/speed.mjs [--size 256m|1g] [--rounds 3] [--dir DIR] [--only read|write]
+//   npm run build && node bench/speed.mjs [--size 256m|1g] [--rounds 3] [--dir DIR] [--only read|write] [--codecs zstd,blosc,gzip]
 //
 // Readers: dask (threaded scheduler, 2 workers), zarr-python alone,
 // zarrita `get` with its own codecs and with parazarr's registered in its
@@ -42,6 +42,7 @@ async function main() {
       rounds: { type: "string", default: "3" },
       dir: { type: "string", default: "/tmp/parazarr-speed" },
       only: { type: "string" },
+      codecs: { type: "string", default: "zstd,blosc,gzip" },
     },
   });
   const depth = { "256m": 64, "1g": 256 }[values.size];
@@ -79,18 +80,18 @@ async function main() {
   for (let r = 0; r < rounds; r++) {
     loads.push(loadavg()[0]);
     if (values.only !== "write") {
-      for (const codec of Object.keys(CODECS)) {
+      for (const codec of values.codecs.split(",").filter((c) => c in CODECS)) {
         for (const [name, argv] of rotate(readers, r)) {
           const [cmd, ...args] = argv(join(dir, `${codec}.zarr`));
           const result = await run(cmd, args);
           if (result.sha256 !== sha256) throw new Error(`${name} read ${codec} wrong: sha256 ${result.sha256}, expected ${sha256}`);
           add(`read ${codec}|${name}`, result);
-          process.stdout.write(`  round ${r + 1} read ${codec} ${name}: ${rate(bytes, result.ms)} MB/s, peak RSS ${result.rss} MB\n`);
+          process.stdout.write(`  round ${r + 1} read ${codec} ${name}: ${rate(bytes, result.ms)} MB/s, CPU ${(result.cpu / result.ms).toFixed(2)} cores, peak RSS ${result.rss} MB\n`);
         }
       }
     }
     if (values.only !== "read") {
-      for (const codec of WRITE_CODECS) {
+      for (const codec of WRITE_CODECS.filter((c) => values.codecs.split(",").includes(c))) {
         for (const [name, argv] of rotate(writers, r)) {
           const out = join(dir, `written-${codec}.zarr`);
           rmSync(out, { recursive: true, force: true });
@@ -100,13 +101,17 @@ async function main() {
           if (back.sha256 !== sha256) throw new Error(`${name} wrote ${codec} wrong: zarr-python reads sha256 ${back.sha256}, expected ${sha256}`);
           rmSync(out, { recursive: true, force: true });
           add(`write ${codec}|${name}`, result);
-          process.stdout.write(`  round ${r + 1} write ${codec} ${name}: ${rate(bytes, result.ms)} MB/s, peak RSS ${result.rss} MB (zarr-python reads it back exactly)\n`);
+          process.stdout.write(`  round ${r + 1} write ${codec} ${name}: ${rate(bytes, result.ms)} MB/s, CPU ${(result.cpu / result.ms).toFixed(2)} cores, peak RSS ${result.rss} MB (zarr-python reads it back exactly)\n`);
         }
       }
     }
   }
   loads.push(loadavg()[0]);
   printTable(samples, bytes, loads);
+  for (const [label, node] of [["Node 20", node20], ["Node 24", node24]]) {
+    const { rss } = await run(node, [SELF, "--child", "floor"]);
+    console.log(`RSS floor, ${label}: ${rss} MB (Node + core + threads(2) started, no data): a read of this size cannot go below ${((rss + bytes / 2 ** 20) / (bytes / 2 ** 20)).toFixed(2)}× its output`);
+  }
 }
 
 function rotate(list, by) {
@@ -121,14 +126,18 @@ function printTable(samples, bytes, loads) {
   const byCase = new Map();
   for (const [key, results] of samples) {
     const [kase, name] = key.split("|");
-    byCase.set(kase, [...(byCase.get(kase) ?? []), [name, median(results.map((x) => x.ms)), Math.max(...results.map((x) => x.rss))]]);
+    byCase.set(kase, [...(byCase.get(kase) ?? []), [name, median(results.map((x) => x.ms)), Math.max(...results.map((x) => x.rss)), median(results.map((x) => x.cpu))]]);
   }
   console.log(`\nmedians (MB/s = decoded MB per second), ratio against dask(2); load average (1 min) per round: ${loads.map((l) => l.toFixed(1)).join(" ")}`);
   for (const [kase, rows] of byCase) {
     const dask = rows.find(([name]) => name === "dask(2)")?.[1];
     console.log(kase);
-    for (const [name, ms, rss] of rows) {
-      console.log(`  ${name.padEnd(40)} ${rate(bytes, ms).padStart(5)} MB/s  ${(dask / ms).toFixed(2)}× dask  peak RSS ${rss} MB (${(rss / (bytes / 2 ** 20)).toFixed(2)}× output)`);
+    const daskCpu = rows.find(([name]) => name === "dask(2)")?.[3];
+    for (const [name, ms, rss, cpu] of rows) {
+      console.log(
+        `  ${name.padEnd(40)} ${rate(bytes, ms).padStart(5)} MB/s  ${(dask / ms).toFixed(2)}× dask  ` +
+          `CPU ${(cpu / 1000 / (bytes / 2 ** 30)).toFixed(2)} core-s/GiB (${(cpu / daskCpu).toFixed(2)}× dask's)  peak RSS ${rss} MB (${(rss / (bytes / 2 ** 20)).toFixed(2)}× output)`,
+      );
     }
     const ours = rows.find(([name]) => name === "zarrita get + parazarr codecs, Node 24")?.[1];
     const theirs = rows.find(([name]) => name === "zarrita get, Node 24")?.[1];
@@ -155,8 +164,14 @@ function run(cmd, args) {
 
 // ---- children: one reader or writer each, timed from inside ----
 
-function report(ms, extra = {}) {
-  console.log(JSON.stringify({ ms, rss: Math.round(process.resourceUsage().maxRSS / 1024), ...extra }));
+/** CPU time of the whole process, every thread, in ms. */
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function report(ms, cpu, extra = {}) {
+  console.log(JSON.stringify({ ms, cpu, rss: Math.round(process.resourceUsage().maxRSS / 1024), ...extra }));
 }
 
 const sha = (data) => createHash("sha256").update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest("hex");
@@ -165,6 +180,7 @@ async function child([kind, ...args]) {
   if (kind === "zarrita") return childZarrita(args[0], args[1] === "ours");
   if (kind === "read") return childRead(args[0]);
   if (kind === "write") return childWrite(args[0], Number(args[1]), args[2], args[3]);
+  if (kind === "floor") return childFloor();
   throw new Error(`unknown child ${kind}`);
 }
 
@@ -178,10 +194,10 @@ async function childZarrita(store, ours) {
   }
   const arr = await zarr.open.v2(zarr.root(new FileSystemStore(store)), { kind: "array" });
   await zarr.get(arr, [zarr.slice(0, 16), zarr.slice(0, 256), zarr.slice(0, 256)]);
-  const t = performance.now();
+  const [c, t] = [cpuMs(), performance.now()];
   const result = await zarr.get(arr);
-  const ms = performance.now() - t;
-  report(ms, { sha256: sha(result.data) });
+  const [ms, cpu] = [performance.now() - t, cpuMs() - c];
+  report(ms, cpu, { sha256: sha(result.data) });
 }
 
 async function childRead(store) {
@@ -190,12 +206,23 @@ async function childRead(store) {
   setPlan(threads(2));
   const array = await open(`file://${store}`);
   await read(array, [[0, 16], [0, 512], [0, 512]]); // start the workers, load the codec in each
-  const t = performance.now();
+  const [c, t] = [cpuMs(), performance.now()];
   const result = await read(array);
-  const ms = performance.now() - t;
+  const [ms, cpu] = [performance.now() - t, cpuMs() - c];
   const digest = sha(result.data);
   await setPlan(sequential());
-  report(ms, { sha256: digest });
+  report(ms, cpu, { sha256: digest });
+}
+
+/** The RSS a read cannot go below: Node, core and threads(2) started, one no-op task run on each, no data. */
+async function childFloor() {
+  const { map, setPlan, sequential } = await import("@parazarr/core");
+  const { threads } = await import("@parazarr/backend-threads");
+  const { noop } = await import("./fixtures/tasks.mjs");
+  setPlan(threads(2));
+  await map(noop, [1, 2, 3, 4], { batchSize: 1 });
+  await setPlan(sequential());
+  report(0, 0);
 }
 
 async function childWrite(raw, depth, codec, out) {
@@ -204,12 +231,12 @@ async function childWrite(raw, depth, codec, out) {
   const bytes = readFileSync(raw);
   const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   setPlan(threads(2));
-  const t = performance.now();
+  const [c, t] = [cpuMs(), performance.now()];
   const array = await create(`file://${out}`, "", { shape: [depth, 1024, 1024], chunks: CHUNKS, dtype: "float32", zarrFormat: 2, codec: CODECS[codec] });
   await writeRegion(array, null, data);
-  const ms = performance.now() - t;
+  const [ms, cpu] = [performance.now() - t, cpuMs() - c];
   await setPlan(sequential());
-  report(ms);
+  report(ms, cpu);
 }
 
 // Last, so that every const above is initialised before main runs.

@@ -2,7 +2,8 @@
 
 Run by bench/speed.mjs with Debian's /usr/bin/python3 (python3-zarr 2.13,
 python3-dask, python3-numpy; scripts/install-test-deps.sh installs them).
-Every subcommand prints one JSON line last: {"ms", "rss", "sha256"}.
+Every subcommand prints one JSON line last: {"ms", "cpu", "rss", "sha256"}: wall and
+CPU time (all threads) of the timed call, peak RSS of the process in MB.
 
   build DIR DEPTH                the raw field (DIR/field.f32) and one store per codec, written by zarr-python
   read-dask STORE                dask.array.from_zarr(...).compute() on the threaded scheduler, 2 workers
@@ -56,8 +57,14 @@ def peak_rss_mb():
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def report(ms, **extra):
-    print(json.dumps({"ms": ms, "rss": peak_rss_mb(), **extra}), flush=True)
+def cpu_ms():
+    """CPU time of the whole process (every thread), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def report(ms, cpu=0, **extra):
+    print(json.dumps({"ms": ms, "cpu": cpu, "rss": peak_rss_mb(), **extra}), flush=True)
 
 
 def build(directory, depth):
@@ -88,19 +95,19 @@ def read_dask(store):
     with dask.config.set(scheduler="threads", num_workers=2):
         array = da.from_zarr(store)
         array[:16, :256, :256].compute()  # import the codecs, start the pool
-        t = time.perf_counter()
+        c, t = cpu_ms(), time.perf_counter()
         data = array.compute()
-        ms = (time.perf_counter() - t) * 1000
-    report(ms, sha256=sha256(data))
+        ms, cpu = (time.perf_counter() - t) * 1000, cpu_ms() - c
+    report(ms, cpu, sha256=sha256(data))
 
 
 def read_zarr(store):
     array = zarr.open_array(store, mode="r")
     array[:16, :256, :256]
-    t = time.perf_counter()
+    c, t = cpu_ms(), time.perf_counter()
     data = array[:]
-    ms = (time.perf_counter() - t) * 1000
-    report(ms, sha256=sha256(data))
+    ms, cpu = (time.perf_counter() - t) * 1000, cpu_ms() - c
+    report(ms, cpu, sha256=sha256(data))
 
 
 def write_dask(raw, depth, codec, out):
@@ -110,10 +117,10 @@ def write_dask(raw, depth, codec, out):
     # The caller's data is in memory before the clock starts, as parazarr's is.
     data = np.fromfile(raw, dtype=np.float32).reshape((depth,) + PLANE)
     with dask.config.set(scheduler="threads", num_workers=2):
-        t = time.perf_counter()
+        c, t = cpu_ms(), time.perf_counter()
         da.from_array(data, chunks=CHUNKS).to_zarr(out, compressor=compressor(codec), overwrite=True)
-        ms = (time.perf_counter() - t) * 1000
-    report(ms)
+        ms, cpu = (time.perf_counter() - t) * 1000, cpu_ms() - c
+    report(ms, cpu)
 
 
 def verify(store):
