@@ -19,7 +19,7 @@
  */
 import * as zlib from "node:zlib";
 import { shuffle, unshuffle } from "./byte-shuffle.js";
-import { nativeZstd, zstdEncodeOptions } from "./native.js";
+import { nativeZstd } from "./native.js";
 
 const HEADER = 16;
 const VERSION = 2;
@@ -54,7 +54,8 @@ const zstdLevel = (clevel: number) => (clevel === 9 ? 22 : clevel === 8 ? 20 : c
 const zstdInner: Inner | undefined = nativeZstd && {
   format: ZSTD_FORMAT,
   decode: (stream, size) => nativeZstd!.zstdDecompressSync(stream, { chunkSize: Math.max(size, 64) }),
-  encode: (stream, clevel) => nativeZstd!.zstdCompressSync(stream, zstdEncodeOptions(stream.length, zstdLevel(clevel))),
+  encode: (stream, clevel) =>
+    nativeZstd!.zstdCompressSync(stream, { params: { [nativeZstd!.constants.ZSTD_c_compressionLevel]: zstdLevel(clevel) } }),
 };
 
 const BY_FORMAT = new Map<number, Inner>([[ZLIB_FORMAT, zlibInner], ...(zstdInner ? [[ZSTD_FORMAT, zstdInner] as const] : [])]);

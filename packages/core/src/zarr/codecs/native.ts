@@ -63,7 +63,7 @@ export class NodeZlibCodec {
 }
 
 type NativeZstd = {
-  zstdCompressSync(bytes: Uint8Array, options: { params: Record<number, number>; pledgedSrcSize: number }): Uint8Array;
+  zstdCompressSync(bytes: Uint8Array, options: { params: Record<number, number> }): Uint8Array;
   zstdDecompressSync(bytes: Uint8Array, options: { chunkSize: number }): Uint8Array;
   constants: { ZSTD_c_compressionLevel: number };
 };
@@ -75,22 +75,11 @@ export const nativeZstd: NativeZstd | undefined =
     : undefined;
 
 /**
- * What node:zlib's zstd is told when encoding: the level, and the input's
- * size (`pledgedSrcSize`). Without the size the stream encoder picks its
- * parameters for an input of unknown length; with it, the ones a one-shot
- * `ZSTD_compress` (numcodecs, zarr-python) picks, and it records the size
- * in the frame header: on Node 24.22, 4 MiB float32 encode at level 3 went
- * from ≈ 450 to ≈ 680 MB/s (bench/zarr-codecs.mjs).
- */
-export function zstdEncodeOptions(size: number, level: number): { params: Record<number, number>; pledgedSrcSize: number } {
-  return { pledgedSrcSize: size, params: { [nativeZstd!.constants.ZSTD_c_compressionLevel]: level } };
-}
-
-/**
  * zstd through node:zlib. Decoding with `chunkSize` = the decoded chunk
- * size fills one buffer instead of 64 KiB pieces joined after: on Node
- * 24.22, a 4 MiB float32 chunk decodes at ≈ 960 MB/s instead of ≈ 840
- * (bench/zarr-codecs.mjs).
+ * size fills one buffer instead of 64 KiB pieces joined after (one 4 MiB
+ * copy and 64 allocations less per chunk; bench/zarr-codecs.mjs measures
+ * it). Encoding needs no size hint: `pledgedSrcSize` gives byte-identical
+ * frames on Node 24.22, since the sync call hands zstd the whole input.
  */
 export class NodeZstdCodec {
   readonly kind = "bytes_to_bytes";
@@ -103,7 +92,7 @@ export class NodeZstdCodec {
     return new NodeZstdCodec(nativeZstd!, levelOf(config, 1), outputHint(meta));
   }
   encode(bytes: Uint8Array): Uint8Array {
-    return this.native.zstdCompressSync(bytes, zstdEncodeOptions(bytes.byteLength, this.level));
+    return this.native.zstdCompressSync(bytes, { params: { [this.native.constants.ZSTD_c_compressionLevel]: this.level } });
   }
   decode(bytes: Uint8Array): Uint8Array {
     return this.native.zstdDecompressSync(bytes, { chunkSize: this.chunkSize });
