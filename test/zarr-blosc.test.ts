@@ -11,12 +11,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { create, isChunkDecodeError, open, read, sequential, setPlan, writeRegion, type DType } from "@parazarr/core";
+import { create, isChunkDecodeError, open, read, sequential, setPlan, withPlan, writeRegion, type DType } from "@parazarr/core";
 import { threads } from "@parazarr/backend-threads";
 import { readDump, zarrPython } from "./fixtures/zarr-python.js";
 import { bytesOf, pattern, rejection, tempDirs } from "./fixtures/zarr-helpers.js";
 // Not public: whether a frame takes the native path here, to show that the tests reach it.
 import { readsNatively } from "../packages/core/dist/zarr/codecs/blosc-frame.js";
+import { BloscCodec } from "../packages/core/dist/zarr/codecs/blosc.js";
 
 // Every call goes to the workers, however small.
 process.env.PARAZARR_INLINE_MAX_CHUNKS = "0";
@@ -72,6 +73,17 @@ describe(`blosc on Node ${process.versions.node}: chunks zarr-python wrote`, () 
       const frame = readFileSync(join(root, spec.name, "0.0".slice(0, spec.shape.length * 2 - 1)));
       const native = spec.compressor.cname === "zlib" || nodeHasZstd || (frame[2]! & 0x2) !== 0;
       expect([spec.name, readsNatively(frame)]).toEqual([spec.name, native]);
+    }
+  });
+
+  it("decodes into a reused buffer exactly as into a new one, whatever the buffer held before", async () => {
+    for (const spec of theirs) {
+      const frame = readFileSync(join(root, spec.name, "0.0".slice(0, spec.shape.length * 2 - 1)));
+      const codec = BloscCodec.fromConfig(spec.compressor, { dataType: BASE[spec.dtype] });
+      const fresh = await codec.decode(frame);
+      const stale = new Uint8Array(fresh.length).fill(0xab);
+      const into = await codec.decodeInto(frame, stale);
+      expect([spec.name, Buffer.from(into).equals(Buffer.from(fresh))]).toEqual([spec.name, true]);
     }
   });
 
@@ -158,6 +170,29 @@ describe(`blosc on Node ${process.versions.node}: chunks parazarr wrote, read by
     for (const spec of ours) {
       const back = await read(await open(`file://${root}`, spec.name));
       expect([spec.name, bytesOf(back.data).equals(written.get(spec.name)!)]).toEqual([spec.name, true]);
+    }
+  });
+});
+
+describe("blosc chunks decoded into a reused buffer", () => {
+  // Each group takes a buffer of its own for as long as it runs; this checks the end result under
+  // concurrent reads (it cannot force two groups to interleave inside one thread at a given moment).
+  it("stay right when many reads of different arrays run at once, on threads(2) and in the caller", async () => {
+    const root = temp("blosc-many");
+    const arrays: Array<Awaited<ReturnType<typeof open>>> = [];
+    const expected: Buffer[] = [];
+    for (let k = 0; k < 4; k++) {
+      // Same chunk size for all four, so their groups draw on the same buffers.
+      const array = await create(root, `a${k}`, { shape: [96, 80], chunks: [32, 40], dtype: "float32", codec: { name: "blosc", cname: "zlib", shuffle: "shuffle" }, zarrFormat: 2 });
+      const values = pattern("float32", 96 * 80, 11 + k);
+      await writeRegion(array, null, values);
+      arrays.push(await open(`file://${root}`, `a${k}`));
+      expected.push(bytesOf(values));
+    }
+    for (const plan of [threads(2), sequential()]) {
+      const results = await withPlan(plan, () => Promise.all([...arrays, ...arrays].map((array) => read(array))));
+      results.forEach((result, i) => expect([String(plan), i, bytesOf(result.data).equals(expected[i % 4]!)]).toEqual([String(plan), i, true]));
+      await plan.close();
     }
   });
 });

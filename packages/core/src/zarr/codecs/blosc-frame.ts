@@ -89,18 +89,27 @@ class BloscFrameError extends Error {
   }
 }
 
-export function decodeFrame(frame: Uint8Array): Uint8Array {
+/** The frame's decoded size, from its header. */
+export const frameSize = (frame: Uint8Array): number => u32(frame, 4);
+
+/**
+ * Decodes a frame (one `readsNatively` accepts) into `into` when it is
+ * given and has exactly the decoded size, else into a new buffer. Every
+ * byte of the result is written, so `into` may hold anything before.
+ */
+export function decodeFrame(frame: Uint8Array, into?: Uint8Array): Uint8Array {
   const flags = frame[2]!;
   const typesize = frame[3]!;
   const nbytes = u32(frame, 4);
   const blocksize = u32(frame, 8);
   const cbytes = u32(frame, 12);
   if (cbytes > frame.length || cbytes < HEADER) throw new BloscFrameError(`header says ${cbytes} bytes, the chunk has ${frame.length}`);
+  const out = into?.length === nbytes ? into : new Uint8Array(nbytes);
   if (flags & MEMCPYED) {
     if (nbytes + HEADER !== cbytes) throw new BloscFrameError(`a plain copy of ${nbytes} bytes in a frame of ${cbytes}`);
-    return frame.slice(HEADER, HEADER + nbytes);
+    out.set(frame.subarray(HEADER, HEADER + nbytes));
+    return out;
   }
-  const out = new Uint8Array(nbytes);
   if (nbytes === 0) return out;
   if (blocksize === 0) throw new BloscFrameError("block size 0");
   const inner = BY_FORMAT.get(flags >>> 5)!;
@@ -122,8 +131,10 @@ export function decodeFrame(frame: Uint8Array): Uint8Array {
       else dest.set(decoded);
       continue;
     }
+    // c-blosc leaves the bytes past the last whole stream undefined here: refused, never read as data.
+    if (bsize % typesize !== 0) throw new BloscFrameError(`a block of ${bsize} bytes split into ${typesize} streams`);
     const streams = doShuffle ? (scratch ??= new Uint8Array(blocksize)).subarray(0, bsize) : dest;
-    const neblock = Math.floor(bsize / typesize);
+    const neblock = bsize / typesize;
     let at = start;
     for (let s = 0; s < typesize; s++) {
       const stream = readStream(frame, cbytes, at, neblock, inner);

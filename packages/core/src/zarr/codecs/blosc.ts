@@ -61,7 +61,12 @@ export class BloscCodec {
   }
 
   decode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array> {
-    if (readsNatively(bytes)) return decodeFrame(bytes);
+    return this.decodeInto(bytes);
+  }
+
+  /** As `decode`, into the caller's `into` where the frame is read here and has its size (see pipeline.ts). */
+  decodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    if (readsNatively(bytes)) return decodeFrame(bytes, into);
     return this.wasmBlosc().then((codec) => codec.decode(bytes));
   }
 
