@@ -89,9 +89,6 @@ class BloscFrameError extends Error {
   }
 }
 
-/** The frame's decoded size, from its header. */
-export const frameSize = (frame: Uint8Array): number => u32(frame, 4);
-
 /**
  * Decodes a frame (one `readsNatively` accepts) into `into` when it is
  * given and has exactly the decoded size, else into a new buffer. Every
