@@ -19,7 +19,7 @@
  */
 import * as zlib from "node:zlib";
 import { shuffle, unshuffle } from "./byte-shuffle.js";
-import { nativeZstd } from "./native.js";
+import { encodeHint, nativeZstd } from "./native.js";
 
 const HEADER = 16;
 const VERSION = 2;
@@ -45,7 +45,7 @@ interface Inner {
 const zlibInner: Inner = {
   format: ZLIB_FORMAT,
   decode: (stream, size) => zlib.inflateSync(stream, { chunkSize: Math.max(size, 64) }),
-  encode: (stream, clevel) => zlib.deflateSync(stream, { level: clevel }),
+  encode: (stream, clevel) => zlib.deflateSync(stream, { level: clevel, chunkSize: encodeHint(stream.length) }),
 };
 
 // c-blosc's zstd_wrap_compress: blosc clevel c < 9 is zstd level 2c − 1, 8 is max − 2, 9 is max (22).
@@ -55,7 +55,7 @@ const zstdInner: Inner | undefined = nativeZstd && {
   format: ZSTD_FORMAT,
   decode: (stream, size) => nativeZstd!.zstdDecompressSync(stream, { chunkSize: Math.max(size, 64) }),
   encode: (stream, clevel) =>
-    nativeZstd!.zstdCompressSync(stream, { params: { [nativeZstd!.constants.ZSTD_c_compressionLevel]: zstdLevel(clevel) } }),
+    nativeZstd!.zstdCompressSync(stream, { chunkSize: encodeHint(stream.length), params: { [nativeZstd!.constants.ZSTD_c_compressionLevel]: zstdLevel(clevel) } }),
 };
 
 const BY_FORMAT = new Map<number, Inner>([[ZLIB_FORMAT, zlibInner], ...(zstdInner ? [[ZSTD_FORMAT, zstdInner] as const] : [])]);
