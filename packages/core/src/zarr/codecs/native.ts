@@ -86,7 +86,8 @@ export const nativeZstd: NativeZstd | undefined =
  * it). Encoding gets an output buffer that holds any frame of its input
  * (`ZSTD_compressBound`): zstd then compresses in one pass, as a one-shot
  * `ZSTD_compress` (numcodecs) does, and nothing is joined from 16 KiB
- * pieces: 479 → 579 MB/s at level 3 on Node 24.22 (bench/zarr-codecs.mjs).
+ * pieces: 479 → 579 MB/s at level 3 on Node 24.22 in a quiet run, 394 → 417
+ * in a loaded one (bench/zarr-codecs.mjs).
  * The frames differ in bytes from the piecewise ones, and are as valid.
  * (`pledgedSrcSize` changes nothing: the frames are byte-identical.)
  */
