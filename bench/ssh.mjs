@@ -9,14 +9,17 @@
 //   ZARR_BENCH_DIR, default /tmp/parazarr-bench, and reused.)
 //
 // One sshd on 127.0.0.1 with fresh keys (test/fixtures/sshd.mjs), stopped by
-// its PID at the end. The "host" shares this machine's 2 cores and its
+// its PID at the end. Both plans stay open for the whole script and every
+// timed call runs under `withPlan` (as processes.mjs does): `setPlan` would
+// close the other plan on every switch, and each round would then pay for
+// a cold start (connecting, shipping the agent, starting workers). The "host" shares this machine's 2 cores and its
 // filesystem, so the ssh numbers pay for encryption on both ends and for
 // sshd itself on the same cores the workers use.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { create, map, open, read, sequential, setPlan, writeRegion } from "@parazarr/core";
+import { create, map, open, read, withPlan, writeRegion } from "@parazarr/core";
 import { ssh } from "@parazarr/backend-ssh";
 import { threads } from "@parazarr/backend-threads";
 import { startSshServers } from "../test/fixtures/sshd.mjs";
@@ -38,6 +41,19 @@ async function best(fn, rounds = runs) {
   return { ms, value };
 }
 
+/** Busy CPU time of the whole machine so far, in core-seconds (/proc/stat: user, nice, system, irq, softirq, steal; 100 ticks a second). */
+function machineCpuS() {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/** CPU time of this process (the coordinator, with its threads), in core-seconds. */
+function ownCpuS() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 function fingerprint(data) {
   let sum = 0;
   for (let i = 0; i < data.length; i += 4099) sum += data[i];
@@ -52,6 +68,8 @@ const remote = ssh({
   knownHosts: servers.knownHosts,
   remoteDir: join(servers.dir, "remote"),
   workersPerHost: 2,
+  // The "host" is this machine: the bench stores are on its disk at the same path.
+  sharedFilesystem: [BENCH_DIR],
 });
 const plans = [
   ["threads(2)", local],
@@ -63,12 +81,11 @@ try {
   console.log(`per-task overhead: ${tasks} no-op tasks, ${availableParallelism()} cores`);
   const overhead = {};
   for (const [name, plan] of plans) {
-    await setPlan(plan);
     const t = performance.now();
-    await map(noop, inputs.slice(0, 100));
+    await withPlan(plan, () => map(noop, inputs.slice(0, 100)));
     const firstMs = performance.now() - t;
-    const one = await best(() => map(noop, inputs, { batchSize: 1 }));
-    const auto = await best(() => map(noop, inputs));
+    const one = await best(() => withPlan(plan, () => map(noop, inputs, { batchSize: 1 })));
+    const auto = await best(() => withPlan(plan, () => map(noop, inputs)));
     overhead[name] = { one: one.ms, auto: auto.ms };
     console.log(
       `  ${name.padEnd(24)} batchSize 1: ${((one.ms * 1000) / tasks).toFixed(1)} µs/task | auto batches: ${((auto.ms * 1000) / tasks).toFixed(1)} µs/task | first map (start, ship code): ${firstMs.toFixed(0)} ms`,
@@ -86,23 +103,28 @@ try {
   const arrays = {};
   const reads = {};
   const prints = {};
+  // CPU per read, summed over the rounds: the whole machine's (the sshd, the agent and its workers are other processes) and this process's.
+  const cpu = Object.fromEntries(plans.map(([name]) => [name, { machine: 0, own: 0 }]));
   for (const [name, plan] of plans) {
-    await setPlan(plan);
     arrays[name] = await open(storePath("zstd"), "field");
-    await read(arrays[name], [[0, 16], [0, 512], [0, 512]]); // start the workers, load the codec in each
+    await withPlan(plan, () => read(arrays[name], [[0, 16], [0, 512], [0, 512]])); // start the workers, load the codec in each
     reads[name] = Infinity;
   }
   for (let r = 0; r < runs; r++) {
     for (const [name, plan] of plans) {
-      await setPlan(plan);
-      const t = performance.now();
-      const result = await read(arrays[name]);
+      const [m, o, t] = [machineCpuS(), ownCpuS(), performance.now()];
+      const result = await withPlan(plan, () => read(arrays[name]));
       reads[name] = Math.min(reads[name], performance.now() - t);
+      cpu[name].machine += (machineCpuS() - m) / runs;
+      cpu[name].own += (ownCpuS() - o) / runs;
       prints[name] = fingerprint(result.data);
     }
   }
   for (const [name] of plans) {
-    console.log(`  ${name.padEnd(24)} ${(BYTES / MB / (reads[name] / 1000)).toFixed(0)} MB/s (${reads[name].toFixed(0)} ms), fingerprint ${prints[name]}`);
+    console.log(
+      `  ${name.padEnd(24)} ${(BYTES / MB / (reads[name] / 1000)).toFixed(0)} MB/s (${reads[name].toFixed(0)} ms), fingerprint ${prints[name]}; ` +
+        `CPU per read: machine ${cpu[name].machine.toFixed(2)} core-s, this process ${cpu[name].own.toFixed(2)} core-s (load from other programs counts in the machine's)`,
+    );
   }
   console.log(`  ratio ssh/threads throughput: ${(reads["threads(2)"] / reads["ssh(1 host, 2 workers)"]).toFixed(2)}× (goal ≥ 0.7×), same data: ${prints["threads(2)"] === prints["ssh(1 host, 2 workers)"]}`);
 
@@ -113,7 +135,6 @@ try {
   const slabs = [];
   for (let z = 0; z < DEPTH; z += 16) slabs.push(field(z, z + 16));
   for (const [name, plan] of plans) {
-    await setPlan(plan);
     const target = join(BENCH_DIR, `ssh-bench-write-${name.replace(/\W+/g, "-")}.zarr`);
     rmSync(target, { recursive: true, force: true });
     written.push(target);
@@ -124,14 +145,15 @@ try {
       ...CODECS.zstd,
     });
     const t = performance.now();
-    for (let i = 0; i < slabs.length; i++) await writeRegion(array, [[i * 16, i * 16 + 16], null, null], slabs[i]);
+    await withPlan(plan, async () => {
+      for (let i = 0; i < slabs.length; i++) await writeRegion(array, [[i * 16, i * 16 + 16], null, null], slabs[i]);
+    });
     writes[name] = performance.now() - t;
     console.log(`  ${name.padEnd(24)} ${(BYTES / MB / (writes[name] / 1000)).toFixed(0)} MB/s (${writes[name].toFixed(0)} ms)`);
   }
   console.log(`  ratio ssh/threads throughput: ${(writes["threads(2)"] / writes["ssh(1 host, 2 workers)"]).toFixed(2)}×`);
   for (const target of written) rmSync(target, { recursive: true, force: true });
 } finally {
-  await setPlan(sequential());
   await local.close();
   await remote.close();
   await servers.stop();

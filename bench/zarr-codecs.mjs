@@ -60,3 +60,52 @@ const bloscBytes = await blosc.encode(raw);
 await rate("blosc lz4+shuffle decode: numcodecs WASM", () => blosc.decode(bloscBytes));
 await rate("blosc lz4+shuffle encode: numcodecs WASM", () => blosc.encode(raw));
 console.log(`compressed sizes: gzip ${(gz.length / size).toFixed(2)}, zstd ${(zstdBytes.length / size).toFixed(2)}, blosc ${(bloscBytes.length / size).toFixed(2)} of raw`);
+
+// Issue 14: the options of node:zlib's zstd, and blosc's frame around native
+// codecs against numcodecs' WASM, on a 4 MiB chunk at the levels of
+// bench/speed.mjs (zstd 3, blosc zstd 3 + shuffle). Variants of one
+// operation run interleaved, round after round; medians of 7.
+const { BloscCodec } = await import("../packages/core/dist/zarr/codecs/blosc.js");
+
+async function compare(title, variants, rounds = 7) {
+  const samples = variants.map(() => []);
+  for (const [, fn] of variants) await fn();
+  for (let r = 0; r < rounds; r++) {
+    for (let v = 0; v < variants.length; v++) {
+      const t = performance.now();
+      for (let i = 0; i < 4; i++) await variants[v][1]();
+      samples[v].push((size * 4) / MB / ((performance.now() - t) / 1000));
+    }
+  }
+  console.log(title);
+  variants.forEach(([label], v) => {
+    const sorted = samples[v].sort((a, b) => a - b);
+    console.log(`  ${label.padEnd(52)} ${sorted[Math.floor(rounds / 2)].toFixed(0).padStart(5)} MB/s (median of ${rounds})`);
+  });
+}
+
+if (typeof zlib.zstdDecompressSync === "function") {
+  const P = zlib.constants.ZSTD_c_compressionLevel;
+  const z3 = zlib.zstdCompressSync(raw, { params: { [P]: 3 } });
+  await compare("zstd level 3 decode, node:zlib", [
+    ["default options", () => zlib.zstdDecompressSync(z3)],
+    ["chunkSize = decoded size (parazarr)", () => zlib.zstdDecompressSync(z3, { chunkSize: size })],
+  ]);
+  await compare("zstd level 3 encode, node:zlib", [
+    ["default options", () => zlib.zstdCompressSync(raw, { params: { [P]: 3 } })],
+    ["chunkSize = ZSTD_compressBound (parazarr)", () => zlib.zstdCompressSync(raw, { chunkSize: size + (size >> 8) + 1024, params: { [P]: 3 } })],
+    ["numcodecs WASM", () => new Zstd(3).encode(raw)],
+  ]);
+}
+const bloscConfig = { cname: "zstd", clevel: 3, shuffle: 1, blocksize: 0 };
+const wasmBlosc = Blosc.fromConfig(bloscConfig);
+const nativeBlosc = BloscCodec.fromConfig(bloscConfig, { dataType: "float32" });
+const framed = await wasmBlosc.encode(raw);
+await compare(`blosc zstd-3 shuffle decode (a frame numcodecs wrote), Node ${process.version}`, [
+  ["numcodecs WASM", () => wasmBlosc.decode(framed)],
+  ["parazarr (frame in JS, native zstd where Node has it)", () => nativeBlosc.decode(framed)],
+]);
+await compare(`blosc zstd-3 shuffle encode, Node ${process.version}`, [
+  ["numcodecs WASM", () => wasmBlosc.encode(raw)],
+  ["parazarr (frame in JS, native zstd where Node has it)", () => nativeBlosc.encode(raw)],
+]);

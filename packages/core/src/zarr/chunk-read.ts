@@ -39,24 +39,48 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
   const fetches = parts.map((part) => store.get(chunkKey(array, part.coords), signal ? { signal } : undefined));
   for (const fetch of fetches) fetch.catch(() => undefined);
   const blocks: TypedArray[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    signal?.throwIfAborted();
-    const part = parts[i]!;
-    const destination = target
-      ? { data: target.data, offset: flatIndex(part.selectionStart, target.stride), stride: target.stride }
-      : newBlock(array, part.count);
-    const bytes = await fetches[i]!;
-    if (bytes === undefined) {
-      fillBlock(destination, part.count, effectiveFill(array.fillValue, array.dtype));
-    } else {
-      const chunk = await pipeline.decode(bytes, chunkKey(array, part.coords));
-      const source: StridedView = { data: chunk.data, offset: flatIndex(part.chunkStart, chunk.stride), stride: chunk.stride };
-      copyBlock(source, destination, part.count);
+  // One decode buffer for the whole group, taken from this thread's pool,
+  // when the codec can decode into it: each chunk is copied out of it
+  // before the next one is decoded.
+  const scratch = pipeline.decodesIntoScratch ? takeScratch(pipeline.chunkBytes) : undefined;
+  try {
+    for (let i = 0; i < parts.length; i++) {
+      signal?.throwIfAborted();
+      const part = parts[i]!;
+      const destination = target
+        ? { data: target.data, offset: flatIndex(part.selectionStart, target.stride), stride: target.stride }
+        : newBlock(array, part.count);
+      const bytes = await fetches[i]!;
+      if (bytes === undefined) {
+        fillBlock(destination, part.count, effectiveFill(array.fillValue, array.dtype));
+      } else {
+        const chunk = await pipeline.decode(bytes, chunkKey(array, part.coords), scratch);
+        const source: StridedView = { data: chunk.data, offset: flatIndex(part.chunkStart, chunk.stride), stride: chunk.stride };
+        copyBlock(source, destination, part.count);
+      }
+      if (!target) blocks.push(destination.data);
     }
-    if (!target) blocks.push(destination.data);
+  } finally {
+    if (scratch) returnScratch(scratch);
   }
   // Each block was made here for this result alone: move it, never copy it.
   return transfer(blocks);
+}
+
+// Decode buffers of this thread not lent to a group now. A group holds its
+// own until it returns, so groups that run at once never share one; a few
+// are kept, so that memory stays bounded whatever the chunk sizes.
+const freeScratch: Uint8Array[] = [];
+const KEPT_SCRATCH = 4;
+
+function takeScratch(size: number): Uint8Array {
+  const i = freeScratch.findIndex((buffer) => buffer.length === size);
+  return i >= 0 ? freeScratch.splice(i, 1)[0]! : new Uint8Array(size);
+}
+
+function returnScratch(buffer: Uint8Array): void {
+  freeScratch.push(buffer);
+  if (freeScratch.length > KEPT_SCRATCH) freeScratch.shift();
 }
 
 function newBlock(array: ZarrArray, count: readonly number[]): StridedView {

@@ -26,6 +26,11 @@ function outputHint(meta: ChunkMeta): number {
   return Math.min(Math.max(size, 64 * 1024), 256 * 1024 * 1024);
 }
 
+/** An output buffer for encoding `size` bytes that any frame fits: at least ZSTD_compressBound (size + size/256 + 64 for small inputs), which also bounds deflate's output. */
+export function encodeHint(size: number): number {
+  return Math.min(size + (size >> 8) + 1024, 2 ** 30);
+}
+
 /** numcodecs "gzip" / v3 "gzip": a gzip member, as Python's gzip module writes. */
 export class NodeGzipCodec {
   readonly kind = "bytes_to_bytes";
@@ -63,8 +68,8 @@ export class NodeZlibCodec {
 }
 
 type NativeZstd = {
-  zstdCompressSync(bytes: Uint8Array, options: { params: Record<number, number> }): Uint8Array;
-  zstdDecompressSync(bytes: Uint8Array): Uint8Array;
+  zstdCompressSync(bytes: Uint8Array, options: { params: Record<number, number>; chunkSize: number }): Uint8Array;
+  zstdDecompressSync(bytes: Uint8Array, options: { chunkSize: number }): Uint8Array;
   constants: { ZSTD_c_compressionLevel: number };
 };
 
@@ -74,19 +79,32 @@ export const nativeZstd: NativeZstd | undefined =
     ? (zlib as unknown as NativeZstd)
     : undefined;
 
+/**
+ * zstd through node:zlib. Decoding with `chunkSize` = the decoded chunk
+ * size fills one buffer instead of 64 KiB pieces joined after (one 4 MiB
+ * copy and 64 allocations less per chunk; bench/zarr-codecs.mjs measures
+ * it). Encoding gets an output buffer that holds any frame of its input
+ * (`ZSTD_compressBound`): zstd then compresses in one pass, as a one-shot
+ * `ZSTD_compress` (numcodecs) does, and nothing is joined from 16 KiB
+ * pieces: 479 → 579 MB/s at level 3 on Node 24.22 in a quiet run, 394 → 417
+ * in a loaded one (bench/zarr-codecs.mjs).
+ * The frames differ in bytes from the piecewise ones, and are as valid.
+ * (`pledgedSrcSize` changes nothing: the frames are byte-identical.)
+ */
 export class NodeZstdCodec {
   readonly kind = "bytes_to_bytes";
   constructor(
     private readonly native: NativeZstd,
     private readonly level: number,
+    private readonly chunkSize: number,
   ) {}
-  static fromConfig(config: Level): NodeZstdCodec {
-    return new NodeZstdCodec(nativeZstd!, levelOf(config, 1));
+  static fromConfig(config: Level, meta?: ChunkMeta): NodeZstdCodec {
+    return new NodeZstdCodec(nativeZstd!, levelOf(config, 1), outputHint(meta));
   }
   encode(bytes: Uint8Array): Uint8Array {
-    return this.native.zstdCompressSync(bytes, { params: { [this.native.constants.ZSTD_c_compressionLevel]: this.level } });
+    return this.native.zstdCompressSync(bytes, { chunkSize: encodeHint(bytes.byteLength), params: { [this.native.constants.ZSTD_c_compressionLevel]: this.level } });
   }
   decode(bytes: Uint8Array): Uint8Array {
-    return this.native.zstdDecompressSync(bytes);
+    return this.native.zstdDecompressSync(bytes, { chunkSize: this.chunkSize });
   }
 }

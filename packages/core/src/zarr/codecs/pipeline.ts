@@ -30,12 +30,24 @@ interface ArrayToBytesCodec {
 interface BytesCodec {
   encode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
   decode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Optional: decode into `into` when it fits (a codec of ours; blosc.ts). */
+  decodeInto?(bytes: Uint8Array, into?: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 export interface ChunkPipeline {
   encode(chunk: Chunk): Promise<Uint8Array>;
-  /** `key` names the chunk in errors: a chunk of the wrong size is refused, not read. */
-  decode(bytes: Uint8Array, key: string): Promise<Chunk>;
+  /**
+   * `key` names the chunk in errors: a chunk of the wrong size is refused, not read.
+   * `scratch`, when given, is a buffer the caller owns until it is done with the
+   * returned chunk: the last codec may decode into it (the chunk then views it),
+   * which saves allocating (and page-faulting, and collecting) a chunk's worth
+   * of memory per chunk. Whatever `scratch` held before is overwritten or unused.
+   */
+  decode(bytes: Uint8Array, key: string, scratch?: Uint8Array): Promise<Chunk>;
+  /** The decoded size of a whole chunk in bytes: the size a `scratch` must have. */
+  readonly chunkBytes: number;
+  /** Whether `decode` can use a `scratch` at all (else none need be made). */
+  readonly decodesIntoScratch: boolean;
 }
 
 type Built = {
@@ -135,10 +147,14 @@ function toPipeline({ arrayCodecs, toBytes, bytesCodecs, bytesCodecNames, chunkB
       for (const codec of bytesCodecs) bytes = await codec.encode(bytes);
       return bytes;
     },
-    async decode(bytes, key) {
+    chunkBytes,
+    decodesIntoScratch: sameDtype && bytesCodecs[0]?.decodeInto !== undefined,
+    async decode(bytes, key, scratch) {
       for (let i = bytesCodecs.length - 1; i >= 0; i--) {
+        const codec = bytesCodecs[i]!;
         try {
-          bytes = await bytesCodecs[i]!.decode(bytes);
+          // Only the last step yields the chunk's own bytes, and only when they keep the array's dtype is their size known.
+          bytes = i === 0 && sameDtype && scratch && codec.decodeInto ? await codec.decodeInto(bytes, scratch) : await codec.decode(bytes);
         } catch (cause) {
           // numcodecs and node:zlib say what is wrong ("Unknown frame descriptor"), not which chunk or codec.
           throw new ChunkDecodeError(key, bytesCodecNames[i]!, cause);

@@ -7,7 +7,7 @@
 import { registry as zarritaRegistry } from "zarrita";
 import { addSetupModule } from "../../task/setup.js";
 import { ZarrOptionError } from "../errors.js";
-import { loadBlosc } from "./blosc.js";
+import { BloscCodec } from "./blosc.js";
 import { NodeGzipCodec, NodeZlibCodec, NodeZstdCodec, nativeZstd } from "./native.js";
 
 /** A codec class as zarrita's registry holds it: `fromConfig(config, chunkMeta)` builds one. */
@@ -22,7 +22,7 @@ const own = new Map<string, CodecLoader>();
 
 const gzip: CodecLoader = async () => NodeGzipCodec;
 const zlib: CodecLoader = async () => NodeZlibCodec;
-const blosc: CodecLoader = async () => (await loadBlosc()) as CodecFactory;
+const blosc: CodecLoader = async () => BloscCodec as unknown as CodecFactory;
 for (const prefix of ["", "numcodecs."]) {
   own.set(`${prefix}gzip`, gzip);
   own.set(`${prefix}zlib`, zlib);
