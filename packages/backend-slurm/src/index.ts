@@ -1,0 +1,12 @@
+/** `@parazarr/backend-slurm`: the `slurm({ partition, workers, stagingDir })` plan. */
+export { slurm } from "./slurm.js";
+export type { SlurmOptions } from "./options.js";
+export {
+  SlurmCommandError,
+  SlurmPendingError,
+  SlurmSubmitError,
+  isSlurmCommandError,
+  isSlurmPendingError,
+  isSlurmSubmitError,
+} from "./errors.js";
+export { fromPlanString } from "./plan-string.js";
