@@ -1,0 +1,98 @@
+/**
+ * slurm() against a real one-node Slurm: a task cancelled mid-map (its
+ * batches come back through core's retries, exact results), a job that can
+ * never start (PENDING with Slurm's reason), sbatch refusing the job
+ * (Slurm's message), and what close and an abort leave in squeue: nothing.
+ */
+import { execFileSync } from "node:child_process";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { isSlurmPendingError, isSlurmSubmitError, slurm } from "@parazarr/backend-slurm";
+import { map, sequential, setPlan } from "@parazarr/core";
+import { slurmOptions, startSlurm } from "../packages/backend-slurm/test/fixtures/cluster.js";
+import { slowSquare, whereAmI } from "./fixtures/slurm-tasks.mjs";
+import { rejection } from "./fixtures/zarr-helpers.js";
+
+const cluster = await startSlurm({ cpus: 2, memoryMB: 2000 });
+afterEach(() => setPlan(sequential()));
+afterAll(() => cluster.stop());
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const squeue = () => execFileSync("squeue", ["-h", "-o", "%i %T %r"], { env: { ...process.env, ...cluster.env } }).toString().trim();
+const scancel = (id: string) => execFileSync("scancel", [id], { env: { ...process.env, ...cluster.env } });
+
+/** The array job of the current plan, from a task that ran in it. */
+async function jobOfPlan(): Promise<string> {
+  const seen = await map(whereAmI, range(8), { batchSize: 1 });
+  const job = seen.find((s) => s.job !== undefined)?.job;
+  if (job === undefined) throw new Error("no task ran in a Slurm job");
+  return job;
+}
+
+describe("slurm: faults", () => {
+  it("a task scancelled mid-map loses its batches to core's retries: exact results from the task left", async () => {
+    const plan = slurm(slurmOptions(cluster, { workers: 2 }));
+    await setPlan(plan);
+    const job = await jobOfPlan();
+    let cancelled = false;
+    const results = await map(slowSquare, range(300), {
+      batchSize: 2,
+      retries: 3,
+      onProgress: ({ done }) => {
+        if (!cancelled && done >= 40) {
+          cancelled = true;
+          scancel(`${job}_1`);
+        }
+      },
+    });
+    expect(cancelled).toBe(true);
+    expect(results).toEqual(range(300).map((x) => x * x));
+    // Only task 0 is left to run anything.
+    const after = await map(whereAmI, range(6), { batchSize: 1 });
+    expect(new Set(after.map((s) => s.index))).toEqual(new Set(["0"]));
+    await plan.close();
+    expect(squeue()).toBe("");
+  });
+
+  it("a job that can never start (more memory than any node) is a SlurmPendingError with Slurm's reason, and is cancelled", async () => {
+    await setPlan(slurm(slurmOptions(cluster, { memory: "64G", pendingTimeoutMs: 3_000 })));
+    const error = await rejection(map(slowSquare, range(4)));
+    expect(isSlurmPendingError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/stayed PENDING for \d+ s \(reason: \w+\)/);
+    expect((error as { reason: string }).reason).not.toBe("None");
+    await setPlan(sequential());
+    expect(squeue()).toBe("");
+  });
+
+  it("sbatch's refusal (an invalid partition) is a SlurmSubmitError with Slurm's message", async () => {
+    await setPlan(slurm(slurmOptions(cluster, { partition: "nosuchpartition" })));
+    const error = await rejection(map(slowSquare, range(2)));
+    expect(isSlurmSubmitError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/invalid partition/i);
+  });
+
+  it("close() while a map runs leaves nothing in squeue", async () => {
+    const plan = slurm(slurmOptions(cluster, { workers: 2 }));
+    await setPlan(plan);
+    await jobOfPlan();
+    const running = map(slowSquare, range(2000), { batchSize: 1 }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await plan.close();
+    expect(await running).toBeInstanceOf(Error);
+    expect(squeue()).toBe("");
+  });
+
+  it("an aborted map, then close(), leaves nothing in squeue", async () => {
+    const plan = slurm(slurmOptions(cluster, { workers: 2 }));
+    await setPlan(plan);
+    await jobOfPlan();
+    const abort = new AbortController();
+    const running = map(slowSquare, range(2000), { batchSize: 1, signal: abort.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    abort.abort();
+    expect((await running as Error).name).toBe("AbortError");
+    // The plan is still usable after the abort: its tasks persist.
+    expect(await map(slowSquare, [3, 4])).toEqual([9, 16]);
+    await plan.close();
+    expect(squeue()).toBe("");
+  });
+});
