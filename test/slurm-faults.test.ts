@@ -8,11 +8,11 @@ import { execFileSync } from "node:child_process";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isSlurmPendingError, isSlurmSubmitError, slurm } from "@parazarr/backend-slurm";
 import { map, sequential, setPlan } from "@parazarr/core";
-import { slurmOptions, startSlurm } from "../packages/backend-slurm/test/fixtures/cluster.js";
+import { slurmOptions, startCluster } from "../packages/backend-slurm/test/fixtures/cluster.js";
 import { slowSquare, whereAmI } from "./fixtures/slurm-tasks.mjs";
 import { rejection } from "./fixtures/zarr-helpers.js";
 
-const cluster = await startSlurm({ cpus: 2, memoryMB: 2000 });
+const cluster = await startCluster();
 afterEach(() => setPlan(sequential()));
 afterAll(() => cluster.stop());
 
@@ -56,7 +56,7 @@ describe("slurm: faults", () => {
   it("a job that can never start (more memory than any node) is a SlurmPendingError with Slurm's reason, and is cancelled", async () => {
     await setPlan(slurm(slurmOptions(cluster, { memory: "64G", pendingTimeoutMs: 3_000 })));
     const error = await rejection(map(slowSquare, range(4)));
-    expect(isSlurmPendingError(error)).toBe(true);
+    expect(isSlurmPendingError(error), String(error)).toBe(true);
     expect((error as Error).message).toMatch(/stayed PENDING for \d+ s \(reason: \w+\)/);
     expect((error as { reason: string }).reason).not.toBe("None");
     await setPlan(sequential());

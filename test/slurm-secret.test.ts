@@ -14,11 +14,11 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { slurm } from "@parazarr/backend-slurm";
 import { map, sequential, setPlan, task } from "@parazarr/core";
-import { slurmOptions, startSlurm } from "../packages/backend-slurm/test/fixtures/cluster.js";
+import { slurmOptions, startCluster } from "../packages/backend-slurm/test/fixtures/cluster.js";
 import { whereAmI } from "./fixtures/slurm-tasks.mjs";
 import { rejection } from "./fixtures/zarr-helpers.js";
 
-const cluster = await startSlurm({ cpus: 2, memoryMB: 2000 });
+const cluster = await startCluster();
 afterAll(async () => {
   await setPlan(sequential());
   await cluster.stop();

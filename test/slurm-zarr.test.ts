@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slurm } from "@parazarr/backend-slurm";
 import { create, read, sequential, withPlan, writeRegion, type CodecOption, type Plan, type Selection } from "@parazarr/core";
-import { slurmOptions, startSlurm, type SlurmCluster } from "../packages/backend-slurm/test/fixtures/cluster.js";
+import { slurmOptions, startCluster, type SlurmCluster } from "../packages/backend-slurm/test/fixtures/cluster.js";
 import { expectRanOn, observed, type ObservedPlan } from "./fixtures/observed-plan.js";
 import { pattern, snapshotStore } from "./fixtures/zarr-helpers.js";
 
@@ -18,7 +18,7 @@ let cluster: SlurmCluster;
 let watched: ObservedPlan;
 
 beforeAll(async () => {
-  cluster = await startSlurm({ cpus: 2, memoryMB: 2000 });
+  cluster = await startCluster();
   watched = observed(slurm(slurmOptions(cluster, { workers: 2 })));
 });
 afterAll(async () => {

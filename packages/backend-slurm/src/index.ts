@@ -10,3 +10,5 @@ export {
   isSlurmSubmitError,
 } from "./errors.js";
 export { fromPlanString } from "./plan-string.js";
+// A task module that cannot be shipped; the class lives in @parazarr/remote, shared by every remote backend.
+export { ModuleBundleError } from "@parazarr/remote";

@@ -326,8 +326,11 @@ export class SlurmBackend implements Backend {
     if (this.#links.size > 0) return;
     const pending = tasks.filter((t) => t.state === "PENDING");
     const waited = performance.now() - this.#idleSince;
-    if (pending.length > 0 && !this.#everJoined && waited > this.slurm.options.pendingTimeoutMs) {
-      return this.#fail(new SlurmPendingError(this.jobId, pending[0]!.reason, waited, this.slurm.options.partition));
+    // "None" is Slurm's reason before its scheduler has looked at the job: wait for a real one (for at most another timeout).
+    const reason = pending.find((t) => t.reason !== "None")?.reason;
+    const timeout = this.slurm.options.pendingTimeoutMs;
+    if (pending.length > 0 && !this.#everJoined && waited > timeout && (reason !== undefined || waited > 2 * timeout)) {
+      return this.#fail(new SlurmPendingError(this.jobId, reason ?? "None", waited, this.slurm.options.partition));
     }
     const coming = tasks.some((t) => LIVE_STATES.has(t.state));
     if (!coming && (this.#everJoined || waited > POLL_MS * 3)) {

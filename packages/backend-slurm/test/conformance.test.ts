@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 import { slurm } from "@parazarr/backend-slurm";
 import { describeBackend } from "@parazarr/core/conformance";
-import { slurmOptions, startSlurm } from "./fixtures/cluster.js";
+import { slurmOptions, startCluster } from "./fixtures/cluster.js";
 
 // A real one-node Slurm on loopback (munged, slurmctld, slurmd): two array tasks, one thread each.
-const cluster = await startSlurm({ cpus: 2, memoryMB: 2000 });
+const cluster = await startCluster();
 afterAll(() => cluster.stop());
 
 const zarrRoot = join(cluster.dir, "parazarr", "zarr");

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { expandRange, parseSqueueJson, parseSqueueText } from "../src/squeue.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
-const byIndex = (tasks: Array<{ index: number }>) => [...tasks].sort((a, b) => a.index - b.index);
+const byIndex = <T extends { index: number }>(tasks: T[]): T[] => [...tasks].sort((a, b) => a.index - b.index);
 
 describe("squeue output", () => {
   it("--json before any task started: every task PENDING", () => {
