@@ -175,7 +175,15 @@ export class SlurmBackend implements Backend {
   /** A script that never calls close() must still exit: a link holds the event loop only while work waits or runs. */
   #updateRefs(): void {
     const waiting = this.#queue.length > 0;
-    for (const [link, jobs] of this.#links) link.setRef(waiting || jobs.size > 0);
+    let running = false;
+    for (const [link, jobs] of this.#links) {
+      link.setRef(waiting || jobs.size > 0);
+      running ||= jobs.size > 0;
+    }
+    // While batches wait for a task Slurm has not started yet, no link exists to hold the
+    // event loop: the squeue watch does, or a script awaiting its first map would just end (exit 13).
+    if (waiting || running) this.#poll.ref();
+    else this.#poll.unref();
   }
 
   #send(link: TaskLink, job: Job): void {
