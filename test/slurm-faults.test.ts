@@ -5,11 +5,14 @@
  * (Slurm's message), and what close and an abort leave in squeue: nothing.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isSlurmPendingError, isSlurmSubmitError, slurm } from "@parazarr/backend-slurm";
-import { isTaskError, map, sequential, setPlan } from "@parazarr/core";
+import { isTaskError, isWorkerCrashedError, map, sequential, setPlan } from "@parazarr/core";
 import { slurmOptions, startCluster } from "../packages/backend-slurm/test/fixtures/cluster.js";
-import { slowSquare, whereAmI } from "./fixtures/slurm-tasks.mjs";
+import { slowSquare, talksThenWaits, whereAmI } from "./fixtures/slurm-tasks.mjs";
 import { rejection } from "./fixtures/zarr-helpers.js";
 
 const cluster = await startCluster();
@@ -51,6 +54,25 @@ describe("slurm: faults", () => {
     expect(new Set(after.map((s) => s.index))).toEqual(new Set(["0"]));
     await plan.close();
     expect(squeue()).toBe("");
+  });
+
+  it("without retries, a lost task's error carries Slurm's state for it and the tail of its output", async () => {
+    const options = slurmOptions(cluster, { workers: 1 });
+    const plan = slurm(options);
+    await setPlan(plan);
+    const job = await jobOfPlan();
+    const running = rejection(map(talksThenWaits, [7], { retries: 0 }));
+    // Once the task has spoken (its --output file holds the line), Slurm cancels it.
+    const output = () => readdirSync(join(options.stagingDir, "runs")).map((run) => join(options.stagingDir, "runs", run, "task-0.out")).filter(existsSync).map((f) => readFileSync(f, "utf8")).join("");
+    for (let i = 0; i < 200 && !output().includes("says hello"); i++) await sleep(100);
+    scancel(job);
+    const error = await running;
+    expect(isWorkerCrashedError(error), String(error)).toBe(true);
+    // squeue shows the task COMPLETING (or already CANCELLED); slurmstepd's own line in its output says why.
+    expect((error as Error).message).toMatch(/Slurm: (COMPLETING|CANCELLED)/);
+    expect((error as Error).message).toMatch(/\*\*\* JOB \d+ ON localhost CANCELLED AT/);
+    expect((error as Error).message).toContain("talksThenWaits says hello for input 7");
+    await plan.close();
   });
 
   it("a job that can never start (more memory than any node) is a SlurmPendingError with Slurm's reason, and is cancelled", async () => {

@@ -16,7 +16,7 @@ import { startSlurm } from "./start.js";
 export function slurm(options: SlurmOptions): Plan {
   const resolved = resolveOptions(options);
   return definePlan({
-    description: `slurm(${resolved.partition}, ${resolved.workers} workers${resolved.threadsPerWorker > 1 ? `, ${resolved.threadsPerWorker} threads each` : ""})`,
+    description: `slurm(${resolved.partition}, ${resolved.workers} worker${resolved.workers === 1 ? "" : "s"}${resolved.threadsPerWorker > 1 ? `, ${resolved.threadsPerWorker} threads each` : ""})`,
     ...jobPlan(resolved, undefined),
     nest: (inner: PlanSpec, innerDescription: string) => {
       const { threads, resourceLimits } = innerLevel(inner, innerDescription);
