@@ -30,11 +30,13 @@ const fails = task(import.meta.url, "fails", (x: number) => {
   throw new Error(`task failed on ${x}, with its whole environment: ${JSON.stringify(process.env)}`);
 });
 
-/** Every file under dir, recursively, but the secret itself. */
+/** Every regular file under dir, recursively, but the secret itself. */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(path) : entry.name === "secret" ? [] : [path];
+    if (entry.isDirectory()) return filesUnder(path);
+    // Sockets (munge's) and pipes are not files anyone reads back.
+    return entry.isFile() && entry.name !== "secret" ? [path] : [];
   });
 }
 
@@ -60,9 +62,13 @@ describe("slurm: the channel's secret", () => {
       slurmText("squeue", "--json"),
       String(error),
       JSON.stringify(error, Object.getOwnPropertyNames(error)),
-      ...filesUnder(runDir).map((path) => readFileSync(path, "latin1")),
-      ...filesUnder(join(cluster.dir)).filter((p) => p.endsWith(".log")).map((path) => readFileSync(path, "latin1")),
+      // Everything Slurm and the tasks wrote: the run directory (script, task output), the daemons' logs, and
+      // slurmctld's saved state, which holds each job's script and environment as the controller keeps them.
+      ...filesUnder(cluster.dir).map((path) => readFileSync(path, "latin1")),
+      // What anyone on the node could see of the agents: their command lines (and, as the same user, their environment).
+      ...seen.flatMap((s) => [`/proc/${s.pid}/cmdline`, `/proc/${s.pid}/environ`]).filter(existsSync).map((path) => readFileSync(path, "latin1")),
     ];
+    expect(filesUnder(cluster.dir).some((path) => /job\.\d+\/environment$/.test(path))).toBe(true);
     expect(seenByOthers.join("\n")).toContain(job);
     for (const text of seenByOthers) for (const form of forms) expect(text).not.toContain(form);
 
@@ -73,9 +79,15 @@ describe("slurm: the channel's secret", () => {
 
   it.each(["ends", "exit"])("a script that %s without close() leaves nothing in squeue", async (how) => {
     const script = fileURLToPath(new URL("./fixtures/slurm-exits-without-close.mjs", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(slurmOptions(cluster)), how], { env, timeout: 120_000 });
+    // 5 CPUs per task on an 8-CPU node: task 1 stays PENDING. A running task ends with its connection anyway;
+    // a pending one would wait in the queue, then start for nobody, unless the exit cancels the job.
+    const options = slurmOptions(cluster, { workers: 2, cpusPerWorker: 5 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(options), how], { env, timeout: 120_000 });
     expect(stdout.trim()).toMatch(/^\d+$/);
-    // The exit hook's scancel is done when the script has exited; Slurm may show the tasks COMPLETING a moment longer.
+    // The exit hook's scancel is done when the script has exited: nothing is left pending or running at once
+    // (without it, task 1 would still be PENDING here). Slurm may show tasks COMPLETING a moment longer.
+    const states = slurmText("squeue", "-h", "-o", "%T").split("\n").filter((line) => line !== "");
+    expect(states.filter((state) => state !== "COMPLETING")).toEqual([]);
     for (let i = 0; i < 60 && slurmText("squeue", "-h") !== ""; i++) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(slurmText("squeue", "-h")).toBe("");
   });
