@@ -1,5 +1,5 @@
 /**
- * `--plan slurm:partition=compute,workers=64,stagingDir=/scratch/me/parazarr[,cpus=4][,memory=4G][,time=01:00:00][,account=A][,qos=Q][,node=PATH][,listen=HOST:PORT]`:
+ * `--plan slurm:partition=compute,workers=64,stagingDir=/scratch/me/parazarr[,cpus=4][,memory=4G][,time=01:00:00][,account=A][,qos=Q][,node=PATH][,listen=HOST:PORT][,pendingTimeout=SECONDS][,shared=/data]`:
  * core's plan-string convention (planFromString). `setup` lines do not fit
  * a plan string: load modules in the shell that runs parazarr (sbatch
  * passes its environment, PATH included, to the tasks), or name `node=`.
@@ -8,7 +8,7 @@ import { PlanError, planArgs, planCount, type Plan } from "@parazarr/core/backen
 import type { SlurmOptions } from "./options.js";
 import { slurm } from "./slurm.js";
 
-const KNOWN = ["partition", "workers", "stagingDir", "cpus", "memory", "time", "account", "qos", "node", "listen", "pendingTimeout"] as const;
+const KNOWN = ["partition", "workers", "stagingDir", "cpus", "memory", "time", "account", "qos", "node", "listen", "pendingTimeout", "shared"] as const;
 
 export function fromPlanString(args: string): Plan {
   const where = `slurm:${args}`;
@@ -28,6 +28,9 @@ export function fromPlanString(args: string): Plan {
   if (cpus !== undefined) options.cpusPerWorker = planCount(where, "cpus", cpus);
   const pending = named.get("pendingTimeout");
   if (pending !== undefined) options.pendingTimeoutMs = planCount(where, "pendingTimeout", pending) * 1000;
+  const shared = named.get("shared");
+  // The staging directory is shared by definition; `shared=` adds one more path (where the archive lives).
+  if (shared !== undefined) options.sharedFilesystem = [options.stagingDir, shared];
   for (const key of ["memory", "time", "account", "qos", "node", "listen"] as const) {
     const value = named.get(key);
     if (value !== undefined) options[key] = value;

@@ -43,6 +43,12 @@ describe("slurm options", () => {
     expect((error as Error).message).toContain(option);
   });
 
+  it("shared= adds a path where file:// stores may live, beside the staging directory", () => {
+    const plan = fromPlanString("partition=debug,workers=2,stagingDir=/scratch/stage,shared=/lustre/archive");
+    expect(plan.capabilities.sharedFilesystem).toEqual(["/scratch/stage", "/lustre/archive"]);
+    expect(slurm(base).capabilities.sharedFilesystem).toEqual(["/shared/parazarr"]);
+  });
+
   it("a plan string without stagingDir says what to give", () => {
     expect(() => fromPlanString("partition=debug,workers=2")).toThrow(/give stagingDir=/);
   });
