@@ -9,9 +9,10 @@
 #   python3-cftime               CF time on every calendar (noleap, 360_day, ...) for the collections and the reference decoding
 #   python3-dask                 xarray's open_mfdataset, the reference the conversion is compared with and the benchmark's baseline
 #   python3-boto3                botocore's published AWS Batch model (service-2.json), which every answer of the local Batch endpoint is checked against
+#   slurmctld, slurmd, slurm-client, munge  a real one-node Slurm cluster on loopback (test/fixtures/slurm.mjs) for the slurm({ … }) backend
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
-packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl netcdf-bin python3-netcdf4 python3-cftime python3-dask python3-boto3)
+packages=(python3-zarr python3-numpy python3-xarray openssh-server openssl netcdf-bin python3-netcdf4 python3-cftime python3-dask python3-boto3 slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -75,6 +75,20 @@ describe("public API", () => {
     ]);
   });
 
+  it("@parazarr/backend-slurm exports its plan and errors", async () => {
+    expect(await names("@parazarr/backend-slurm")).toEqual([
+      "ModuleBundleError",
+      "SlurmCommandError",
+      "SlurmPendingError",
+      "SlurmSubmitError",
+      "fromPlanString",
+      "isSlurmCommandError",
+      "isSlurmPendingError",
+      "isSlurmSubmitError",
+      "slurm",
+    ]);
+  });
+
   it("@parazarr/remote exports code shipping and the agent runtime for remote backends; its agent subpath only the runtime", async () => {
     const agent = [
       "FrameDecoder", "FrameError", "encodeFrame", "isFrameError",

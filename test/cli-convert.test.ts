@@ -148,7 +148,7 @@ describe("parazarr convert refuses bad input before anything is written (exit 2,
     ["a bad access pattern", ["--access-pattern", "diagonal"], /--access-pattern <PATTERN>' argument 'diagonal' is invalid/],
     ["a bad plan string", ["--plan", "threads:many"], /plan "threads:many": workers must be a whole number ≥ 1, got "many"/],
     ["an unknown plan argument", ["--plan", "processes:cores=2"], /unknown argument "cores"; known: workers/],
-    ["a plan whose package is not installed", ["--plan", "slurm:partition=debug"], /the package @parazarr\/backend-slurm, which is not installed; install it with: npm install @parazarr\/backend-slurm/],
+    ["a plan whose package is not installed", ["--plan", "pbs:queue=debug"], /the package @parazarr\/backend-pbs, which is not installed; install it with: npm install @parazarr\/backend-pbs/],
     ["a --global-start without --global-end", ["--global-start", "2020-01-01"], /--global-start and --global-end go together/],
   ];
   it.each(cases)("%s", async (_, extra, message) => {

@@ -17,7 +17,7 @@ import { makeCollection } from "./fixtures/netcdf-collection.js";
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL("..", import.meta.url));
 const appFixture = fileURLToPath(new URL("./fixtures/pack-app", import.meta.url));
-const packages = ["core", "backend-threads", "backend-processes", "remote", "backend-ssh", "backend-batch", "netcdf", "cli"];
+const packages = ["core", "backend-threads", "backend-processes", "remote", "backend-ssh", "backend-batch", "backend-slurm", "netcdf", "cli"];
 const alsoPacked: string[] = [];
 /**
  * Dependencies a package's code reaches without naming them in an import:

@@ -51,10 +51,11 @@ describe("planFromString", () => {
   });
 
   it("a plan whose package is not installed names the package to install", async () => {
-    const error = await rejection("slurm:partition=debug");
+    // (slurm is a package of this workspace now: a PBS backend is one nobody has written.)
+    const error = await rejection("pbs:queue=debug");
     expect(isPlanError(error)).toBe(true);
     expect(error.message).toBe(
-      'plan "slurm:partition=debug": the plan "slurm" comes from the package @parazarr/backend-slurm, which is not installed; install it with: npm install @parazarr/backend-slurm',
+      'plan "pbs:queue=debug": the plan "pbs" comes from the package @parazarr/backend-pbs, which is not installed; install it with: npm install @parazarr/backend-pbs',
     );
   });
 
