@@ -28,9 +28,13 @@ export interface SlurmOptions {
   readonly setup?: readonly string[];
   /** How long the job may stay PENDING with no task running before it is an error (ms); default 10 minutes. */
   readonly pendingTimeoutMs?: number;
-  /** Where the coordinator listens for its workers, "host:port"; default "0.0.0.0:0" (any interface, any free port). */
+  /**
+   * Where the coordinator listens for its workers, "host:port". Default: the
+   * address this machine's name resolves to (the one the tasks are told to
+   * reach), any free port — never every interface unless you say "0.0.0.0:0".
+   */
   readonly listen?: string;
-  /** The address workers connect to; default: `listen`'s host, or this machine's hostname when it listens on every interface. */
+  /** The address workers connect to; default: `listen`'s host, or this machine's hostname when `listen` is not given or is every interface. */
   readonly advertise?: string;
   /** Environment for the Slurm commands (SLURM_CONF…), on top of process.env. */
   readonly env?: Readonly<Record<string, string>>;
@@ -51,7 +55,8 @@ export interface ResolvedOptions {
   readonly node: string;
   readonly setup: readonly string[];
   readonly pendingTimeoutMs: number;
-  readonly listenHost: string;
+  /** Undefined: the address this machine's hostname resolves to (see listenAddress). */
+  readonly listenHost: string | undefined;
   readonly listenPort: number;
   readonly advertise: string | undefined;
   readonly env: Readonly<Record<string, string>>;
@@ -74,7 +79,7 @@ export function resolveOptions(options: SlurmOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new PlanError(`${WHERE}: unknown option ${key} (known: ${[...known].join(", ")})`, key, (options as unknown as Record<string, unknown>)[key]);
   }
-  const listen = parseListen(options.listen ?? "0.0.0.0:0");
+  const listen = options.listen === undefined ? { host: undefined, port: 0 } : parseListen(options.listen);
   return {
     partition: slurmWord("partition", options.partition, SLURM_NAME),
     workers: checkWorkers(WHERE, "workers", options.workers, { remote: true }),

@@ -5,6 +5,7 @@
  * running nothing rather than blocking the first map in start().
  */
 import { writeFileSync } from "node:fs";
+import { lookup } from "node:dns/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +29,7 @@ export async function startSlurm(options: ResolvedOptions, resourceLimits?: Reso
   let backend: SlurmBackend | undefined;
   const early: TaskLink[] = [];
   const listener = await listenForTasks(
-    options.listenHost,
+    await listenAddress(options),
     options.listenPort,
     runDir.secret,
     (link) => (backend ? backend.join(link) : early.push(link)),
@@ -52,9 +53,18 @@ export async function startSlurm(options: ResolvedOptions, resourceLimits?: Reso
   }
 }
 
-/** Where tasks reach the coordinator: `advertise`, else the address it listens on, else (every interface) this machine's name. */
+/**
+ * Where the coordinator listens: where the user said, else only on the
+ * address its own name resolves to — the one the tasks are sent to — so
+ * that the channel is never open on every interface by default.
+ */
+export async function listenAddress(options: Pick<ResolvedOptions, "listenHost">): Promise<string> {
+  return options.listenHost ?? (await lookup(hostname())).address;
+}
+
+/** Where tasks reach the coordinator: `advertise`, else the address it listens on, else (unsaid or every interface) this machine's name. */
 function advertisedHost(options: ResolvedOptions): string {
   if (options.advertise !== undefined) return options.advertise;
-  if (options.listenHost === "0.0.0.0" || options.listenHost === "::") return hostname();
+  if (options.listenHost === undefined || options.listenHost === "0.0.0.0" || options.listenHost === "::") return hostname();
   return options.listenHost;
 }

@@ -53,3 +53,17 @@ describe("slurm options", () => {
     expect(() => fromPlanString("partition=debug,workers=2")).toThrow(/give stagingDir=/);
   });
 });
+
+describe("where the coordinator listens", () => {
+  it("without `listen`, only on the address this machine's name resolves to (never every interface); else where it is told", async () => {
+    const { lookup } = await import("node:dns/promises");
+    const { hostname } = await import("node:os");
+    const { resolveOptions } = await import("../dist/options.js");
+    const { listenAddress } = await import("../dist/start.js");
+    const unsaid = await listenAddress(resolveOptions(base));
+    expect(unsaid).toBe((await lookup(hostname())).address);
+    expect(unsaid).not.toBe("0.0.0.0");
+    expect(await listenAddress(resolveOptions({ ...base, listen: "127.0.0.1:0" }))).toBe("127.0.0.1");
+    expect(await listenAddress(resolveOptions({ ...base, listen: "0.0.0.0:7000" }))).toBe("0.0.0.0");
+  });
+});
