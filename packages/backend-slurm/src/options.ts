@@ -2,7 +2,8 @@
  * slurm()'s options, checked once, here: every message says which option,
  * what was given and what is allowed.
  */
-import { isAbsolute } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import { PlanError, checkCount, checkWorkers, describeValue } from "@parazarr/core/backend";
 
 export interface SlurmOptions {
@@ -20,8 +21,8 @@ export interface SlurmOptions {
   readonly qos?: string;
   /** Further sbatch arguments, as words (`["--constraint=skylake"]`). */
   readonly sbatchArgs?: readonly string[];
-  /** An absolute path on the cluster's shared filesystem, seen by the coordinator and every node. */
-  readonly stagingDir: string;
+  /** An absolute path on the cluster's shared filesystem, seen by the coordinator and every node; default `~/.parazarr/slurm` (home is shared on most clusters). */
+  readonly stagingDir?: string;
   /** The Node.js executable on the nodes (after `setup`); default "node". */
   readonly node?: string;
   /** Shell lines run before Node.js starts on each task: `["module load nodejs/20"]`. */
@@ -79,6 +80,8 @@ export function resolveOptions(options: SlurmOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new PlanError(`${WHERE}: unknown option ${key} (known: ${[...known].join(", ")})`, key, (options as unknown as Record<string, unknown>)[key]);
   }
+  // Home directories are on the shared filesystem on most clusters; say stagingDir where they are not.
+  const staging = stagingDir(options.stagingDir ?? defaultStagingDir());
   const listen = options.listen === undefined ? { host: undefined, port: 0 } : parseListen(options.listen);
   return {
     partition: slurmWord("partition", options.partition, SLURM_NAME),
@@ -89,7 +92,7 @@ export function resolveOptions(options: SlurmOptions): ResolvedOptions {
     account: optionalWord("account", options.account, SLURM_NAME),
     qos: optionalWord("qos", options.qos, SLURM_NAME),
     sbatchArgs: stringList("sbatchArgs", options.sbatchArgs ?? []),
-    stagingDir: stagingDir(options.stagingDir),
+    stagingDir: staging,
     node: options.node === undefined ? "node" : nonEmpty("node", options.node),
     setup: stringList("setup", options.setup ?? []),
     pendingTimeoutMs: options.pendingTimeoutMs === undefined ? DEFAULT_PENDING_TIMEOUT_MS : checkCount(WHERE, "pendingTimeoutMs", options.pendingTimeoutMs, 1),
@@ -97,7 +100,7 @@ export function resolveOptions(options: SlurmOptions): ResolvedOptions {
     listenPort: listen.port,
     advertise: options.advertise === undefined ? undefined : nonEmpty("advertise", options.advertise),
     env: stringRecord("env", options.env ?? {}),
-    sharedFilesystem: (options.sharedFilesystem === undefined ? [options.stagingDir] : stringList("sharedFilesystem", options.sharedFilesystem)).map(stagingDir),
+    sharedFilesystem: (options.sharedFilesystem === undefined ? [staging] : stringList("sharedFilesystem", options.sharedFilesystem)).map(stagingDir),
     threadsPerWorker: options.cpusPerWorker ?? 1,
   };
 }
@@ -135,6 +138,11 @@ function stringRecord(option: string, value: unknown): Readonly<Record<string, s
     throw new PlanError(`${WHERE}: ${option} must map names to strings, got ${describeValue(value)}`, option, value);
   }
   return { ...(value as Record<string, string>) };
+}
+
+/** Where code and runs are staged when the user names no stagingDir. */
+export function defaultStagingDir(): string {
+  return join(homedir(), ".parazarr", "slurm");
 }
 
 function stagingDir(value: unknown): string {

@@ -1,11 +1,11 @@
 /**
- * `--plan slurm:partition=compute,workers=64,stagingDir=/scratch/me/parazarr[,cpus=4][,memory=4G][,time=01:00:00][,account=A][,qos=Q][,node=PATH][,listen=HOST:PORT][,pendingTimeout=SECONDS][,shared=/data]`:
+ * `--plan slurm:partition=compute,workers=64[,stagingDir=/scratch/me/parazarr][,cpus=4][,memory=4G][,time=01:00:00][,account=A][,qos=Q][,node=PATH][,listen=HOST:PORT][,pendingTimeout=SECONDS][,shared=/data]`:
  * core's plan-string convention (planFromString). `setup` lines do not fit
  * a plan string: load modules in the shell that runs parazarr (sbatch
  * passes its environment, PATH included, to the tasks), or name `node=`.
  */
 import { PlanError, planArgs, planCount, type Plan } from "@parazarr/core/backend";
-import type { SlurmOptions } from "./options.js";
+import { defaultStagingDir, type SlurmOptions } from "./options.js";
 import { slurm } from "./slurm.js";
 
 const KNOWN = ["partition", "workers", "stagingDir", "cpus", "memory", "time", "account", "qos", "node", "listen", "pendingTimeout", "shared"] as const;
@@ -16,21 +16,22 @@ export function fromPlanString(args: string): Plan {
   if (values.length > 0) throw new PlanError(`plan "${where}": every argument is key=value (${KNOWN.join(", ")}), got ${JSON.stringify(values[0])}`, "plan", args);
   const need = (key: string) => {
     const value = named.get(key);
-    if (value === undefined) throw new PlanError(`plan "${where}": give ${key}= ("slurm:partition=compute,workers=64,stagingDir=/scratch/me/parazarr")`, key, args);
+    if (value === undefined) throw new PlanError(`plan "${where}": give ${key}= ("slurm:partition=compute,workers=64")`, key, args);
     return value;
   };
   const options: { -readonly [K in keyof SlurmOptions]: SlurmOptions[K] } = {
     partition: need("partition"),
     workers: planCount(where, "workers", need("workers")),
-    stagingDir: need("stagingDir"),
   };
+  const staging = named.get("stagingDir");
+  if (staging !== undefined) options.stagingDir = staging;
   const cpus = named.get("cpus");
   if (cpus !== undefined) options.cpusPerWorker = planCount(where, "cpus", cpus);
   const pending = named.get("pendingTimeout");
   if (pending !== undefined) options.pendingTimeoutMs = planCount(where, "pendingTimeout", pending) * 1000;
   const shared = named.get("shared");
   // The staging directory is shared by definition; `shared=` adds one more path (where the archive lives).
-  if (shared !== undefined) options.sharedFilesystem = [options.stagingDir, shared];
+  if (shared !== undefined) options.sharedFilesystem = [options.stagingDir ?? defaultStagingDir(), shared];
   for (const key of ["memory", "time", "account", "qos", "node", "listen"] as const) {
     const value = named.get(key);
     if (value !== undefined) options[key] = value;

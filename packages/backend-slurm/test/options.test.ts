@@ -49,8 +49,13 @@ describe("slurm options", () => {
     expect(slurm(base).capabilities.sharedFilesystem).toEqual(["/shared/parazarr"]);
   });
 
-  it("a plan string without stagingDir says what to give", () => {
-    expect(() => fromPlanString("partition=debug,workers=2")).toThrow(/give stagingDir=/);
+  it("a plan string without stagingDir stages under ~/.parazarr/slurm (home is shared on most clusters); without workers it says what to give", async () => {
+    const { homedir } = await import("node:os");
+    const { resolveOptions } = await import("../dist/options.js");
+    expect(String(fromPlanString("partition=compute,workers=64"))).toBe("slurm(compute, 64 workers)");
+    expect(resolveOptions({ partition: "compute", workers: 64 }).stagingDir).toBe(`${homedir()}/.parazarr/slurm`);
+    expect(resolveOptions({ partition: "compute", workers: 64 }).sharedFilesystem).toEqual([`${homedir()}/.parazarr/slurm`]);
+    expect(() => fromPlanString("partition=debug")).toThrow(/give workers=/);
   });
 });
 
