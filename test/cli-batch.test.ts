@@ -35,14 +35,14 @@ describe("the CLI on batch", () => {
     const env = { AWS_ENDPOINT_URL_BATCH: standIn.endpoint.url, AWS_ENDPOINT_URL_S3: standIn.s3.endpoint };
     const archive = `s3://${standIn.s3.bucket}/cli.zarr`;
     const first = await parazarr(["convert", join(nc, "*.nc"), archive, "--plan", plan, "--chunks", "time=5", "--json"], { cwd, env });
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const events = ndjson(first.stdout);
     expect(events[0]).toMatchObject({ event: "start", command: "convert", plan: "batch(parazarr-test-queue, us-east-1, 2 workers)" });
     expect(events.at(-1)).toMatchObject({ event: "summary" });
     const again = await parazarr(["convert", join(nc, "*.nc"), archive, "--plan", plan, "--chunks", "time=5", "--json"], { cwd, env });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     const validated = await parazarr(["validate", archive, "--plan", plan, "--json"], { cwd, env });
-    expect(validated.code).toBe(0);
+    expect(validated.code, validated.stderr).toBe(0);
     const submits = standIn.endpoint.control.calls().filter((call) => call.operation === "SubmitJob" && call.status === 200);
     expect(submits.length).toBeGreaterThanOrEqual(2);
     // Each run closed its plan (TerminateJob): the endpoint stops the children, SIGTERM then SIGKILL.

@@ -46,7 +46,7 @@ interface Job {
 export interface ChildSupply {
   /** Children submitted and neither started nor failed yet. */
   readonly starting: number;
-  /** Children submitted so far, in all. */
+  /** Children submitted so far, in all, less those that left idle (they gave their place back). */
   readonly submitted: number;
   /** Asks Batch for `count` more children. */
   submitMore(count: number): void;
@@ -63,6 +63,8 @@ export class BatchBackend implements Backend {
   readonly #listeners = new Set<() => void>();
   #nextWireId = 1;
   #closed = false;
+  /** Held (a ref'd timer) while a batch waits or runs: see #holdWhileBusy. */
+  #hold: NodeJS.Timeout | undefined;
   #lastConcurrency = 0;
 
   constructor(
@@ -149,6 +151,7 @@ export class BatchBackend implements Backend {
     const closing = new Error("the batch plan was closed");
     for (const job of this.#queue.splice(0)) this.#settle(job, () => job.reject(closing));
     for (const jobs of this.#assigned.values()) for (const job of [...jobs.values()]) this.#settle(job, () => job.reject(closing));
+    this.#holdWhileBusy();
     return Promise.resolve();
   }
 
@@ -178,6 +181,24 @@ export class BatchBackend implements Backend {
     }
     this.#sendQueued();
     this.#concurrencyMayHaveChanged();
+    this.#holdWhileBusy();
+  }
+
+  /**
+   * A batch that waits or runs keeps the caller's process alive, whatever
+   * it waits on: a child starting, a poll's back-off, an upload. The
+   * mailbox, hello and watch timers are unref'd so that an idle plan never
+   * holds a script open; without this hold, Node ended a script whose
+   * batch waited between two of them with exit code 13 (an unsettled
+   * top-level await).
+   */
+  #holdWhileBusy(): void {
+    const busy = !this.#closed && this.busy;
+    if (busy && this.#hold === undefined) this.#hold = setInterval(() => {}, 2 ** 30);
+    else if (!busy && this.#hold !== undefined) {
+      clearInterval(this.#hold);
+      this.#hold = undefined;
+    }
   }
 
   /** Children that left (idle, lost) are replaced while work waits for them. */
@@ -261,6 +282,7 @@ export class BatchBackend implements Backend {
     if (job.link !== undefined) this.#assigned.get(job.link)?.delete(job.wireId);
     job.link = undefined;
     finish();
+    this.#holdWhileBusy();
   }
 
   /** From a child's mailbox. */
@@ -294,15 +316,26 @@ export class BatchBackend implements Backend {
       .exhaustive();
   }
 
-  /** A child is gone: its batches are core's to retry. */
-  onLost(link: ChildLink, reason: string, details: { exitCode?: number }): void {
+  /**
+   * A child is gone: its batches are core's to retry. One that left idle
+   * (`left`) never read what was sent to it after its last answer: those
+   * batches go back to the front of the queue, no attempt spent.
+   */
+  onLost(link: ChildLink, reason: string, details: { exitCode?: number }, left = false): void {
     const jobs = [...(this.#assigned.get(link)?.values() ?? [])];
     this.#assigned.delete(link);
     this.#links.delete(link);
+    const unread: Job[] = [];
     for (const job of jobs) {
       job.link = undefined;
       if (job.cancelled) this.#settle(job, () => job.reject(job.hooks.signal.reason));
+      else if (left && !this.#closed) unread.push(job);
       else this.#settle(job, () => job.reject(new WorkerLostError(reason, link.label, details)));
+    }
+    this.#queue.unshift(...unread);
+    if (left) {
+      this.#pump();
+      return;
     }
     if (!this.#closed && jobs.length > 0) {
       process.emitWarning(`batch: ${link.label} was lost: ${reason}. Its ${jobs.length} batch(es) go back to core's retries`, { code: "PARAZARR_BATCH_CHILD_LOST" });

@@ -21,7 +21,11 @@ export const MISSED_HEARTBEATS = 3;
 
 export interface LinkEvents {
   message(link: ChildLink, message: FromAgent): void;
-  lost(link: ChildLink, reason: string, details: { exitCode?: number }): void;
+  /**
+   * The child is gone. `left`: it stopped by itself, idle, and started
+   * nothing after its last answer: what was sent to it since is unread.
+   */
+  lost(link: ChildLink, reason: string, details: { exitCode?: number }, left: boolean): void;
 }
 
 export class ChildLink {
@@ -87,11 +91,11 @@ export class ChildLink {
   }
 
   /** Marks the child lost (first reason wins) and stops polling it. */
-  lose(reason: string, details: { exitCode?: number } = {}): void {
+  lose(reason: string, details: { exitCode?: number } = {}, left = false): void {
     if (this.#lost !== undefined) return;
     this.#lost = reason;
     this.#reader.stop();
-    this.events.lost(this, reason, details);
+    this.events.lost(this, reason, details, left);
   }
 
   /** Tells the child to stop (it exits, its job SUCCEEDED) and waits until the message is stored. */
@@ -109,7 +113,9 @@ export class ChildLink {
       if (this.#lost !== undefined) return;
       if (isPongMessage(message)) continue;
       if (isChildByeMessage(message)) {
-        this.lose(`it stopped by itself: ${message.reason}`);
+        // Its answers came before its bye (one outbox, in order), and it
+        // reads nothing after it: a batch still assigned to it never ran.
+        this.lose(`it stopped by itself: ${message.reason}`, {}, true);
         return;
       }
       if (isFromWorker(message) || isWorkerLostMessage(message)) this.events.message(this, message as FromAgent);

@@ -117,7 +117,8 @@ export class Run implements Backend, ChildSupply {
   }
   submitMore(count: number): void {
     this.#submittedCount += count; // counted now: the pump must not ask twice while this submits
-    void this.#submit(count).catch((error: unknown) => {
+    // Replacements are found as they say hello, like the first children.
+    void this.#submit(count).then(() => this.#watchHello(), (error: unknown) => {
       this.#submittedCount -= count;
       this.#losses.push(`submitting ${count} replacement children failed: ${(error as Error).message}`);
       if (this.#backend.concurrency === 0) this.#fatal = error as Error;
@@ -267,10 +268,13 @@ export class Run implements Backend, ChildSupply {
       this.options.pollMs, this.#heartbeatMs, () => this.#backend.expecting(link),
       {
         message: (from, message) => this.#backend.onMessage(from, message),
-        lost: (from, reason, details) => {
+        lost: (from, reason, details, left) => {
           this.#links.delete(from.key);
-          this.#losses.push(`${from.label}: ${reason}`);
-          this.#backend.onLost(from, reason, details);
+          // A child that left idle is no loss: its place in the replacement bound is given back,
+          // or a long conversion with quiet spells would run out of children.
+          if (left) this.#submittedCount--;
+          else this.#losses.push(`${from.label}: ${reason}`);
+          this.#backend.onLost(from, reason, details, left);
         },
       },
     );

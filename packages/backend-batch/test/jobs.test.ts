@@ -128,4 +128,32 @@ describe("children", () => {
     const terminated = standIn.endpoint.control.calls().filter((call) => call.operation === "TerminateJob").slice(terminatedBefore);
     expect(terminated.map((call) => (call.request as { reason: string }).reason)).toEqual(["the parazarr caller exited without closing its plan"]);
   }, 120_000);
+
+  it("a script whose child leaves idle between maps waits for each replacement and gets every result", async () => {
+    // Each map's child stops after idleTimeoutMs; the next map must submit a
+    // new one and keep the process alive until it answers. (Before, nothing
+    // held the event loop while replacements started, and Node ended the
+    // script with exit code 13, an unsettled top-level await; and children
+    // that left idle used up the replacement bound, 3 × workers, as if lost.)
+    const rounds = 5;
+    const script = fileURLToPath(new URL("./fixtures/maps-without-close.mjs", import.meta.url));
+    const submitsBefore = calls("SubmitJob").length;
+    const child = spawn(process.execPath, [script], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        PARAZARR_TEST_BATCH_OPTIONS: JSON.stringify(standIn.options({ workers: 1, idleTimeoutMs: 1_000 })),
+        PARAZARR_TEST_ROUNDS: String(rounds),
+        PARAZARR_TEST_PAUSE_MS: "3000",
+      },
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on("exit", done));
+    expect(stdout.trim().split("\n").map((line) => JSON.parse(line))).toEqual(Array.from({ length: rounds }, () => [0, 1, 4, 9, 16, 25, 36, 49]));
+    expect(code).toBe(0);
+    // Each map ran on a child submitted for it: the one before had left.
+    expect(calls("SubmitJob").length - submitsBefore).toBe(rounds);
+    await expectNoChildLeft(20_000);
+  }, 120_000);
 });

@@ -178,7 +178,7 @@ export class MailboxReader {
       this.#timer = undefined;
       void this.#poll();
     }, wait);
-    // Only polls that wait for an answer keep the caller alive (see BatchBackend#updateRefs).
+    // Only polls that wait for an answer keep a child alive; the caller is held by BatchBackend#holdWhileBusy.
     if (!busy && this.hooks.keepAlive !== true) this.#timer.unref();
   }
 }
