@@ -73,4 +73,29 @@ describe("zarr stores", () => {
     const array = await create(join(dir.path, "sparse"), "s", { shape: [6], chunks: [2], dtype: "float64", fillValue: -9.5 });
     expect(Array.from((await read(array)).data as Float64Array)).toEqual([-9.5, -9.5, -9.5, -9.5, -9.5, -9.5]);
   });
+
+  it("the file store reads into a buffer it is given when the value fits, else into fresh memory; a missing key or a directory is undefined", async () => {
+    const store = await openStore({ url: pathToFileURL(join(dir.path, "into")).href });
+    const value = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) % 256);
+    await store.set!("/k/0", value);
+    const into = new Uint8Array(8192).fill(7);
+    const read = await store.getInto!("/k/0", into);
+    expect(read?.buffer).toBe(into.buffer);
+    expect(Buffer.compare(read!, value)).toBe(0);
+    const small = new Uint8Array(100);
+    const fresh = await store.getInto!("/k/0", small);
+    expect(fresh?.buffer).not.toBe(small.buffer);
+    expect(Buffer.compare(fresh!, value)).toBe(0);
+    // A later value replaces the file (rename): the same buffer reads the new one whole.
+    const shorter = value.subarray(0, 10);
+    await store.set!("/k/0", shorter);
+    expect(Buffer.compare((await store.getInto!("/k/0", into))!, shorter)).toBe(0);
+    expect(await store.getInto!("/k/missing", into)).toBeUndefined();
+    expect(await store.getInto!("/k", into)).toBeUndefined();
+    expect((await store.getInto!("/k/empty", new Uint8Array(0)))).toBeUndefined();
+    await store.set!("/k/empty", new Uint8Array(0));
+    expect((await store.getInto!("/k/empty", into))?.length).toBe(0);
+    const escaping = await store.getInto!("/../../etc/passwd" as `/${string}`, into).catch((error: unknown) => error);
+    expect(isStoreKeyError(escaping)).toBe(true);
+  });
 });

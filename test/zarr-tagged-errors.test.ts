@@ -106,6 +106,24 @@ describe("create", () => {
     expect(existsSync(join(root, "zarr.json"))).toBe(false);
   });
 
+  it("a chunk file it may not read (EACCES) fails the read with a FileStoreError naming the chunk, not as fill value", async () => {
+    const root = temp("unreadable-chunk");
+    chmodSync(root, 0o755);
+    const array = await create(root, "t", { shape: [8], chunks: [4], dtype: "int32", codec: { name: "zstd", level: 1 } });
+    await writeRegion(array, null, Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    execFileSync("chmod", ["-R", "a+rX", root]);
+    chmodSync(join(root, "t", "c", "1"), 0o600);
+    const script = `
+      import { open, read } from "@parazarr/core";
+      const array = await open(${JSON.stringify(root)}, "t");
+      const error = await read(array).then(() => undefined, (e) => e);
+      const store = error?.cause;
+      console.log(JSON.stringify({ tag: error?._tag, storeTag: store?._tag, code: store?.code, operation: store?.operation, key: store?.key, message: error?.message }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { uid: 65534, gid: 65534, encoding: "utf8" });
+    // The chunk task failed (TaskError), because of the store (its cause).
+    expect(JSON.parse(out)).toMatchObject({ tag: "TaskError", storeTag: "FileStoreError", code: "EACCES", operation: "read", key: "/t/c/1", message: expect.stringContaining("permission denied") });
+  });
+
   it("where a file stands in place of the store's directory is a FileStoreError", async () => {
     const parent = temp("file-in-the-way");
     writeFileSync(join(parent, "archive.zarr"), "not a directory");

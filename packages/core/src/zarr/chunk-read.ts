@@ -6,6 +6,8 @@
 import { chunkKey, type ZarrArray } from "./array.js";
 import type { ChunkPart } from "./chunk-plan.js";
 import { getPipeline } from "./codecs/pipeline.js";
+import { encodeHint } from "./codecs/native.js";
+import { INTO_SLACK } from "./codecs/zlib-into.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, fillBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { effectiveFill } from "./fill-value.js";
@@ -36,13 +38,21 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
   // Fetch the whole group at once (latency overlaps on remote stores);
   // decode one at a time. The catch only marks the rejections as handled
   // until their turn comes: each is still awaited below.
-  const fetches = parts.map((part) => store.get(chunkKey(array, part.coords), signal ? { signal } : undefined));
+  // Where the store can read into a buffer (files), each fetch gets one of
+  // this thread's, returned when the group is done: the chunk's bytes (and,
+  // uncompressed, the chunk itself) view it only until it is copied out.
+  const options = signal ? { signal } : undefined;
+  const inputs = store.getInto ? parts.map(() => readBuffers.take(encodedCapacity(pipeline.chunkBytes))) : [];
+  const fetches = parts.map((part, i) => {
+    const key = chunkKey(array, part.coords);
+    return store.getInto ? store.getInto(key, inputs[i]!, options) : store.get(key, options);
+  });
   for (const fetch of fetches) fetch.catch(() => undefined);
   const blocks: TypedArray[] = [];
   // One decode buffer for the whole group, taken from this thread's pool,
   // when the codec can decode into it: each chunk is copied out of it
   // before the next one is decoded.
-  const scratch = pipeline.decodesIntoScratch ? takeScratch(pipeline.chunkBytes) : undefined;
+  const scratch = pipeline.decodesIntoScratch ? decodeBuffers.take(pipeline.chunkBytes + INTO_SLACK) : undefined;
   try {
     for (let i = 0; i < parts.length; i++) {
       signal?.throwIfAborted();
@@ -61,26 +71,39 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
       if (!target) blocks.push(destination.data);
     }
   } finally {
-    if (scratch) returnScratch(scratch);
+    if (scratch) decodeBuffers.give(scratch);
+    // Every fetch is over before its buffer goes back (a rejected group may leave some running).
+    if (inputs.length > 0) void Promise.allSettled(fetches).then(() => inputs.forEach((input) => readBuffers.give(input)));
   }
   // Each block was made here for this result alone: move it, never copy it.
   return transfer(blocks);
 }
 
-// Decode buffers of this thread not lent to a group now. A group holds its
-// own until it returns, so groups that run at once never share one; a few
-// are kept, so that memory stays bounded whatever the chunk sizes.
-const freeScratch: Uint8Array[] = [];
-const KEPT_SCRATCH = 4;
-
-function takeScratch(size: number): Uint8Array {
-  const i = freeScratch.findIndex((buffer) => buffer.length === size);
-  return i >= 0 ? freeScratch.splice(i, 1)[0]! : new Uint8Array(size);
+/**
+ * Buffers of this thread not lent to a group now. A group holds its own
+ * until it returns, so groups that run at once never share one; a few of
+ * each size are kept, so that memory stays bounded whatever the chunk sizes.
+ */
+class BufferPool {
+  readonly #free: Uint8Array[] = [];
+  constructor(private readonly kept: number) {}
+  take(size: number): Uint8Array {
+    const i = this.#free.findIndex((buffer) => buffer.length === size);
+    return i >= 0 ? this.#free.splice(i, 1)[0]! : new Uint8Array(size);
+  }
+  give(buffer: Uint8Array): void {
+    this.#free.push(buffer);
+    if (this.#free.length > this.kept) this.#free.shift();
+  }
 }
 
-function returnScratch(buffer: Uint8Array): void {
-  freeScratch.push(buffer);
-  if (freeScratch.length > KEPT_SCRATCH) freeScratch.shift();
+// Decoded chunks (one per group at a time), and the stored bytes of a group's chunks (all fetched at once).
+const decodeBuffers = new BufferPool(4);
+const readBuffers = new BufferPool(16);
+
+/** Room for a chunk's stored bytes: what any codec makes of the decoded size (zstd's and deflate's bound), so most fit. */
+function encodedCapacity(chunkBytes: number): number {
+  return encodeHint(chunkBytes);
 }
 
 function newBlock(array: ZarrArray, count: readonly number[]): StridedView {

@@ -20,6 +20,7 @@
 import * as zlib from "node:zlib";
 import { shuffle, unshuffle } from "./byte-shuffle.js";
 import { encodeHint, nativeZstd } from "./native.js";
+import { INTO_SLACK, decodeInto } from "./zlib-into.js";
 
 const HEADER = 16;
 const VERSION = 2;
@@ -38,13 +39,14 @@ const ZSTD_FORMAT = 4;
 /** A codec inside the frame: one stream in, exactly `size` bytes out. */
 interface Inner {
   readonly format: number;
-  decode(stream: Uint8Array, size: number): Uint8Array;
+  /** Into `into` when it holds `size` with INTO_SLACK to spare (zlib-into.ts), else into fresh memory. */
+  decode(stream: Uint8Array, size: number, into?: Uint8Array): Uint8Array;
   encode(stream: Uint8Array, clevel: number): Uint8Array;
 }
 
 const zlibInner: Inner = {
   format: ZLIB_FORMAT,
-  decode: (stream, size) => zlib.inflateSync(stream, { chunkSize: Math.max(size, 64) }),
+  decode: (stream, size, into) => decodeInto("zlib", stream, into, Math.max(size, 64)),
   encode: (stream, clevel) => zlib.deflateSync(stream, { level: clevel, chunkSize: encodeHint(stream.length) }),
 };
 
@@ -53,7 +55,7 @@ const zstdLevel = (clevel: number) => (clevel === 9 ? 22 : clevel === 8 ? 20 : c
 
 const zstdInner: Inner | undefined = nativeZstd && {
   format: ZSTD_FORMAT,
-  decode: (stream, size) => nativeZstd!.zstdDecompressSync(stream, { chunkSize: Math.max(size, 64) }),
+  decode: (stream, size, into) => decodeInto("zstd", stream, into, Math.max(size, 64)),
   encode: (stream, clevel) =>
     nativeZstd!.zstdCompressSync(stream, { chunkSize: encodeHint(stream.length), params: { [nativeZstd!.constants.ZSTD_c_compressionLevel]: zstdLevel(clevel) } }),
 };
@@ -90,9 +92,9 @@ class BloscFrameError extends Error {
 }
 
 /**
- * Decodes a frame (one `readsNatively` accepts) into `into` when it is
- * given and has exactly the decoded size, else into a new buffer. Every
- * byte of the result is written, so `into` may hold anything before.
+ * Decodes a frame (one `readsNatively` accepts) into the start of `into`
+ * when it is given and holds the decoded size, else into a new buffer.
+ * Every byte of the result is written, so `into` may hold anything before.
  */
 export function decodeFrame(frame: Uint8Array, into?: Uint8Array): Uint8Array {
   const flags = frame[2]!;
@@ -101,7 +103,7 @@ export function decodeFrame(frame: Uint8Array, into?: Uint8Array): Uint8Array {
   const blocksize = u32(frame, 8);
   const cbytes = u32(frame, 12);
   if (cbytes > frame.length || cbytes < HEADER) throw new BloscFrameError(`header says ${cbytes} bytes, the chunk has ${frame.length}`);
-  const out = into?.length === nbytes ? into : new Uint8Array(nbytes);
+  const out = into !== undefined && into.length >= nbytes ? into.subarray(0, nbytes) : new Uint8Array(nbytes);
   if (flags & MEMCPYED) {
     if (nbytes + HEADER !== cbytes) throw new BloscFrameError(`a plain copy of ${nbytes} bytes in a frame of ${cbytes}`);
     out.set(frame.subarray(HEADER, HEADER + nbytes));
@@ -143,14 +145,28 @@ export function decodeFrame(frame: Uint8Array, into?: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The stream at `at` (a u32 length, then its bytes), decoded to exactly `size` bytes; `end` is where the next one starts. */
+// One block's decoded stream at a time (decodeFrame is synchronous), reused
+// from block to block and chunk to chunk: a 4 MiB chunk of blosc zstd is 32
+// blocks, each else a fresh 128 KiB buffer to fault in and collect.
+let streamScratch = new Uint8Array(0);
+
+function scratchFor(size: number): Uint8Array {
+  if (streamScratch.length < size + INTO_SLACK) streamScratch = new Uint8Array(size + INTO_SLACK);
+  return streamScratch;
+}
+
+/**
+ * The stream at `at` (a u32 length, then its bytes), decoded to exactly
+ * `size` bytes; `end` is where the next one starts. The bytes are valid
+ * until the next call: a view of the frame, or of the reused scratch.
+ */
 function readStream(frame: Uint8Array, cbytes: number, at: number, size: number, inner: Inner): { bytes: Uint8Array; end: number } {
   if (at + 4 > cbytes) throw new BloscFrameError(`a stream starts at ${at}, past the frame's ${cbytes} bytes`);
   const length = u32(frame, at);
   at += 4;
   if (length > cbytes - at) throw new BloscFrameError(`a stream of ${length} bytes at ${at} runs past the frame's ${cbytes} bytes`);
   const stream = frame.subarray(at, at + length);
-  const bytes = length === size ? stream : inner.decode(stream, size);
+  const bytes = length === size ? stream : inner.decode(stream, size, scratchFor(size));
   if (bytes.length !== size) throw new BloscFrameError(`a stream decoded to ${bytes.length} bytes, expected ${size}`);
   return { bytes, end: at + length };
 }

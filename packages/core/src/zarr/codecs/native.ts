@@ -6,6 +6,7 @@
  * WASM build as the fallback.
  */
 import * as zlib from "node:zlib";
+import { decodeInto } from "./zlib-into.js";
 
 type Level = { level?: unknown };
 type ChunkMeta = { shape?: number[]; dataType?: string } | undefined;
@@ -47,6 +48,10 @@ export class NodeGzipCodec {
   decode(bytes: Uint8Array): Uint8Array {
     return zlib.gunzipSync(bytes, { chunkSize: this.chunkSize });
   }
+  /** Into the caller's buffer when it holds the output with INTO_SLACK to spare (zlib-into.ts). */
+  decodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array {
+    return decodeInto("gzip", bytes, into, this.chunkSize);
+  }
 }
 
 /** numcodecs "zlib": a zlib stream (RFC 1950). */
@@ -64,6 +69,9 @@ export class NodeZlibCodec {
   }
   decode(bytes: Uint8Array): Uint8Array {
     return zlib.inflateSync(bytes, { chunkSize: this.chunkSize });
+  }
+  decodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array {
+    return decodeInto("zlib", bytes, into, this.chunkSize);
   }
 }
 
@@ -106,5 +114,8 @@ export class NodeZstdCodec {
   }
   decode(bytes: Uint8Array): Uint8Array {
     return this.native.zstdDecompressSync(bytes, { chunkSize: this.chunkSize });
+  }
+  decodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array {
+    return decodeInto("zstd", bytes, into, this.chunkSize);
   }
 }

@@ -44,7 +44,7 @@ export interface ChunkPipeline {
    * of memory per chunk. Whatever `scratch` held before is overwritten or unused.
    */
   decode(bytes: Uint8Array, key: string, scratch?: Uint8Array): Promise<Chunk>;
-  /** The decoded size of a whole chunk in bytes: the size a `scratch` must have. */
+  /** The decoded size of a whole chunk in bytes: a `scratch` needs this and INTO_SLACK more (zlib-into.ts). */
   readonly chunkBytes: number;
   /** Whether `decode` can use a `scratch` at all (else none need be made). */
   readonly decodesIntoScratch: boolean;

@@ -79,6 +79,7 @@ export function withFileErrors(inner: Store, url: string, root: string): Store {
   };
   return {
     get: (key, options) => guarded(key, "read", () => inner.get(key, options)),
+    ...(inner.getInto && { getInto: (key: StoreKey, into: Uint8Array, options?: { signal?: AbortSignal }) => guarded(key, "read", () => inner.getInto!(key, into, options)) }),
     set: write,
     delete: (key) => guarded(key, "delete", () => inner.delete!(key)),
     ...(inner.create && { create: (key: StoreKey, value: Uint8Array) => guarded(key, "write", () => inner.create!(key, value)) }),

@@ -62,6 +62,33 @@ export function openFileStore(root: string): Store {
         throw error;
       }
     },
+    async getInto(key, into) {
+      // An open descriptor keeps the file it opened: a writer's rename puts a
+      // new file in place, never changes this one, so the read is whole.
+      let handle;
+      try {
+        handle = await open(pathOf(key), "r");
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+      try {
+        const { size } = await handle.stat();
+        const target = size <= into.length ? into.subarray(0, size) : new Uint8Array(size);
+        let done = 0;
+        while (done < size) {
+          const { bytesRead } = await handle.read(target, done, size - done, done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return target.subarray(0, done);
+      } catch (error) {
+        if (isMissing(error)) return undefined; // EISDIR: the key names a directory
+        throw error;
+      } finally {
+        await handle.close();
+      }
+    },
     async set(key, value) {
       await throughTemporary(key, value, rename);
     },

@@ -22,13 +22,19 @@ export function checkStoreKey(key: string, url: string): asserts key is StoreKey
 
 /** The same store, but every key is checked first. */
 export function guardKeys(inner: Store, url: string): Store {
-  const { set, delete: remove, list, create, flush } = inner;
+  const { getInto, set, delete: remove, list, create, flush } = inner;
   return {
     // async: a refused key is a rejection, like any other store failure, never a synchronous throw.
     async get(key, options) {
       checkStoreKey(key, url);
       return inner.get(key, options);
     },
+    ...(getInto && {
+      async getInto(key: StoreKey, into: Uint8Array, options?: { signal?: AbortSignal }) {
+        checkStoreKey(key, url);
+        return getInto.call(inner, key, into, options);
+      },
+    }),
     ...(set && {
       async set(key: StoreKey, value: Uint8Array) {
         checkStoreKey(key, url);

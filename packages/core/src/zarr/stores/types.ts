@@ -30,6 +30,13 @@ export interface StoreSpec {
 /** Structural, like zarrita's AsyncReadable / AsyncMutable: zarrita can use it as it is. */
 export interface Store {
   get(key: StoreKey, options?: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: `get`, into the start of `into` when the value fits there
+   * (the result then views `into`), else into fresh memory. A read that
+   * reuses its buffers saves an allocation, its page faults and its
+   * garbage per chunk (the file store has it).
+   */
+  getInto?(key: StoreKey, into: Uint8Array, options?: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
   /** Absent on read-only stores (HTTP). Must be atomic: a reader sees the old value or the new, never a mix. */
   set?(key: StoreKey, value: Uint8Array): Promise<void>;
   /** Absent on read-only stores; deleting a missing key is not an error. */

@@ -1,0 +1,102 @@
+/**
+ * node:zlib decoding into a buffer the caller owns and reuses.
+ *
+ * `zlib.zstdDecompressSync` and `gunzipSync` always return fresh memory:
+ * each chunk of a read then costs a chunk-sized allocation, its page
+ * faults, and external memory for V8 to collect (bench/read-floor.mjs puts
+ * that near a third of a zstd read's CPU). Node has no public "decode into
+ * this buffer". Its synchronous decode, though, is a loop that fills the
+ * engine's `_outBuffer` up to `_chunkSize` and returns a view of it when
+ * one buffer held the whole output (lib/zlib.js `processChunkSync`, the
+ * same in Node 20, 22 and 24). Handing the engine the caller's buffer as
+ * `_outBuffer` gives that view.
+ *
+ * These are Node's internals, so nothing here is trusted blindly:
+ * - a self-test at load decodes a known frame of each kind and checks that
+ *   the result is the right bytes in the caller's buffer; if any of that
+ *   does not hold on this Node, the public call is used instead;
+ * - whatever comes back is the decoded data whether or not it is in `into`:
+ *   output larger than `into` makes Node allocate and join as usual, and the
+ *   pipeline's size check refuses such a chunk anyway.
+ *
+ * `into` must be longer than the output it should hold (`INTO_SLACK` more is
+ * enough): when the output fills it exactly, Node allocates a second buffer
+ * of `_chunkSize` to look for more.
+ */
+import * as zlib from "node:zlib";
+
+/** Bytes a decode buffer needs beyond the decoded size (see above). */
+export const INTO_SLACK = 64;
+
+export type ZlibKind = "zstd" | "gzip" | "zlib";
+
+interface Engine {
+  _outBuffer: Buffer;
+  _outOffset: number;
+  _chunkSize: number;
+  readonly _finishFlushFlag: number;
+  _processChunk(chunk: Uint8Array, flushFlag: number): Buffer;
+}
+
+type EngineCtor = new (options: { chunkSize: number }) => Engine;
+
+const engines: Partial<Record<ZlibKind, EngineCtor>> = {
+  gzip: zlib.Gunzip as unknown as EngineCtor,
+  zlib: zlib.Inflate as unknown as EngineCtor,
+  zstd: (zlib as unknown as { ZstdDecompress?: EngineCtor }).ZstdDecompress,
+};
+
+const publicDecode: Record<ZlibKind, ((bytes: Uint8Array, options: { chunkSize: number }) => Uint8Array) | undefined> = {
+  gzip: zlib.gunzipSync,
+  zlib: zlib.inflateSync,
+  zstd: (zlib as unknown as { zstdDecompressSync?: (bytes: Uint8Array, options: { chunkSize: number }) => Uint8Array }).zstdDecompressSync,
+};
+
+function decodeThroughEngine(Ctor: EngineCtor, bytes: Uint8Array, into: Uint8Array): Uint8Array {
+  // The smallest buffer of its own (zlib's minimum chunk size); replaced before any use.
+  const engine = new Ctor({ chunkSize: 64 });
+  engine._outBuffer = Buffer.from(into.buffer, into.byteOffset, into.byteLength);
+  engine._outOffset = 0;
+  engine._chunkSize = into.byteLength;
+  return engine._processChunk(bytes, engine._finishFlushFlag);
+}
+
+const ENCODERS: Record<ZlibKind, (bytes: Uint8Array) => Uint8Array> = {
+  gzip: (bytes) => zlib.gzipSync(bytes),
+  zlib: (bytes) => zlib.deflateSync(bytes),
+  zstd: (bytes) => (zlib as unknown as { zstdCompressSync: (b: Uint8Array) => Uint8Array }).zstdCompressSync(bytes),
+};
+
+/** Whether decoding into a caller's buffer works on this Node for `kind`: the right bytes, in that buffer. */
+function works(kind: ZlibKind): boolean {
+  const Ctor = engines[kind];
+  if (Ctor === undefined || publicDecode[kind] === undefined) return false;
+  try {
+    const plain = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
+    const into = new Uint8Array(plain.length + INTO_SLACK).fill(0xee);
+    const out = decodeThroughEngine(Ctor, ENCODERS[kind](plain), into);
+    return out.buffer === into.buffer && out.byteOffset === into.byteOffset && out.length === plain.length && out.every((v, i) => v === plain[i]);
+  } catch {
+    return false;
+  }
+}
+
+const usable: Record<ZlibKind, boolean> = { gzip: works("gzip"), zlib: works("zlib"), zstd: works("zstd") };
+
+/** Whether `decodeInto` really decodes into the given buffer for `kind` here (benchmarks, tests). */
+export function decodesInto(kind: ZlibKind): boolean {
+  return usable[kind];
+}
+
+/**
+ * Decodes `bytes` (a whole zstd frame, gzip member or zlib stream), into
+ * `into` when the output fits with INTO_SLACK to spare; else, or where
+ * Node's internals differ, into fresh memory. Throws zlib's own errors.
+ * `chunkSize` is the fresh buffer's size hint when `into` is not used.
+ */
+export function decodeInto(kind: ZlibKind, bytes: Uint8Array, into: Uint8Array | undefined, chunkSize: number): Uint8Array {
+  const decode = publicDecode[kind];
+  if (decode === undefined) throw new Error(`node:zlib has no ${kind} decoder in Node ${process.versions.node}`);
+  if (into === undefined || !usable[kind]) return decode(bytes, { chunkSize });
+  return decodeThroughEngine(engines[kind]!, bytes, into);
+}
