@@ -6,7 +6,7 @@
  */
 import * as zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { INTO_SLACK, decodeInto, decodesInto, type ZlibKind } from "../dist/zarr/codecs/zlib-into.js";
+import { INTO_SLACK, decodeInto, decodesInto, encodeInto, encodesInto, type ZlibKind } from "../dist/zarr/codecs/zlib-into.js";
 
 const hasZstd = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function";
 const kinds: ZlibKind[] = hasZstd ? ["gzip", "zlib", "zstd"] : ["gzip", "zlib"];
@@ -78,5 +78,40 @@ describe.each(kinds)("decodeInto(%s)", (kind) => {
 
   it("without a buffer, decodes into fresh memory", () => {
     expect(Buffer.compare(decodeInto(kind, frame, undefined, plain.length), plain)).toBe(0);
+  });
+});
+
+describe.each(kinds)("encodeInto(%s)", (kind) => {
+  const plain = field(4 << 20);
+  const bound = plain.length + (plain.length >> 8) + 1024 + INTO_SLACK;
+  const decode = (frame: Uint8Array) => decodeInto(kind, frame, undefined, plain.length);
+
+  it(`encodes into the caller's buffer on Node ${process.versions.node}, a frame that decodes back exactly`, () => {
+    expect(encodesInto(kind)).toBe(true);
+    const into = new Uint8Array(bound).fill(0xab);
+    const frame = encodeInto(kind, plain, into, 3, bound);
+    expect(frame.buffer).toBe(into.buffer);
+    expect(frame.length).toBeLessThan(plain.length);
+    expect(Buffer.compare(decode(frame), plain)).toBe(0);
+  });
+
+  it("gives the bytes the public call gives, at the same level, in a buffer or not", () => {
+    const into = new Uint8Array(bound);
+    const inPlace = Buffer.from(encodeInto(kind, plain, into, 1, bound));
+    const fresh = Buffer.from(encodeInto(kind, plain, undefined, 1, bound));
+    expect(inPlace.equals(fresh)).toBe(true);
+    expect(Buffer.compare(decode(inPlace), plain)).toBe(0);
+  });
+
+  it("a buffer too small for the frame still gives the whole frame (in fresh memory)", () => {
+    const frame = encodeInto(kind, plain, new Uint8Array(1000), 3, bound);
+    expect(Buffer.compare(decode(frame), plain)).toBe(0);
+  });
+
+  it("reuses one buffer for frame after frame, each decoding to its own input", () => {
+    const into = new Uint8Array(bound);
+    const other = field(plain.length).map((v) => v ^ 0x5a);
+    expect(Buffer.compare(decode(Buffer.from(encodeInto(kind, plain, into, 3, bound))), plain)).toBe(0);
+    expect(Buffer.compare(decode(Buffer.from(encodeInto(kind, other, into, 3, bound))), other)).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import type { ChunkPart } from "./chunk-plan.js";
 import { getPipeline } from "./codecs/pipeline.js";
 import { encodeHint } from "./codecs/native.js";
 import { INTO_SLACK } from "./codecs/zlib-into.js";
+import { BufferPool } from "./buffer-pool.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, fillBlock, flatIndex, product, type StridedView } from "./ndcopy.js";
 import { effectiveFill } from "./fill-value.js";
@@ -77,24 +78,6 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
   }
   // Each block was made here for this result alone: move it, never copy it.
   return transfer(blocks);
-}
-
-/**
- * Buffers of this thread not lent to a group now. A group holds its own
- * until it returns, so groups that run at once never share one; a few of
- * each size are kept, so that memory stays bounded whatever the chunk sizes.
- */
-class BufferPool {
-  readonly #free: Uint8Array[] = [];
-  constructor(private readonly kept: number) {}
-  take(size: number): Uint8Array {
-    const i = this.#free.findIndex((buffer) => buffer.length === size);
-    return i >= 0 ? this.#free.splice(i, 1)[0]! : new Uint8Array(size);
-  }
-  give(buffer: Uint8Array): void {
-    this.#free.push(buffer);
-    if (this.#free.length > this.kept) this.#free.shift();
-  }
 }
 
 // Decoded chunks (one per group at a time), and the stored bytes of a group's chunks (all fetched at once).

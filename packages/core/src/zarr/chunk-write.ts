@@ -12,6 +12,10 @@ import { typedArrayFor, type TypedArray } from "./dtype.js";
 import { cStrides, copyBlock, flatIndex, fStrides, product, type StridedView } from "./ndcopy.js";
 import { effectiveFill, type FillValue } from "./fill-value.js";
 import { openStore } from "./stores/index.js";
+import { BufferPool } from "./buffer-pool.js";
+
+// Encoded frames of this thread being stored: a task stores its chunks while it encodes the next.
+const frameBuffers = new BufferPool(8);
 
 export interface WritePart extends ChunkPart {
   /** The block's new values, laid out as `source.stride` says. */
@@ -55,9 +59,13 @@ export async function writeChunkGroup(group: WriteGroup, signal?: AbortSignal): 
         receipts.push({ key, bytes: 0, checksum: null });
         continue;
       }
-      const bytes = await pipeline.encode({ data: chunk.data, shape: array.chunks, stride: chunk.stride });
-      storing.push(store.set!(key, bytes));
+      // The frame goes into one of this thread's buffers, lent until the store has it.
+      const frame = pipeline.encodesIntoScratch ? frameBuffers.take(pipeline.encodedCapacity) : undefined;
+      const bytes = await pipeline.encode({ data: chunk.data, shape: array.chunks, stride: chunk.stride }, frame);
       receipts.push({ key, bytes: bytes.byteLength, checksum: `sha256:${createHash("sha256").update(bytes).digest("hex")}` });
+      const stored = store.set!(key, bytes);
+      storing.push(stored);
+      if (frame) void stored.then(() => frameBuffers.give(frame), () => frameBuffers.give(frame));
     }
   } finally {
     // Even when encoding failed: no store call may outlive the task that started it.

@@ -6,7 +6,7 @@
  * WASM build as the fallback.
  */
 import * as zlib from "node:zlib";
-import { decodeInto } from "./zlib-into.js";
+import { decodeInto, encodeInto } from "./zlib-into.js";
 
 type Level = { level?: unknown };
 type ChunkMeta = { shape?: number[]; dataType?: string } | undefined;
@@ -45,6 +45,10 @@ export class NodeGzipCodec {
   encode(bytes: Uint8Array): Uint8Array {
     return zlib.gzipSync(bytes, { level: this.level });
   }
+  /** Into the caller's buffer (any deflate stream of the input fits ZSTD_compressBound), else as `encode`. */
+  encodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array {
+    return encodeInto("gzip", bytes, into, this.level, 16 * 1024);
+  }
   decode(bytes: Uint8Array): Uint8Array {
     return zlib.gunzipSync(bytes, { chunkSize: this.chunkSize });
   }
@@ -66,6 +70,9 @@ export class NodeZlibCodec {
   }
   encode(bytes: Uint8Array): Uint8Array {
     return zlib.deflateSync(bytes, { level: this.level });
+  }
+  encodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array {
+    return encodeInto("zlib", bytes, into, this.level, 16 * 1024);
   }
   decode(bytes: Uint8Array): Uint8Array {
     return zlib.inflateSync(bytes, { chunkSize: this.chunkSize });
@@ -111,6 +118,10 @@ export class NodeZstdCodec {
   }
   encode(bytes: Uint8Array): Uint8Array {
     return this.native.zstdCompressSync(bytes, { chunkSize: encodeHint(bytes.byteLength), params: { [this.native.constants.ZSTD_c_compressionLevel]: this.level } });
+  }
+  /** Into the caller's buffer (ZSTD_compressBound of the input and INTO_SLACK: the one pass `encode` makes), else as `encode`. */
+  encodeInto(bytes: Uint8Array, into?: Uint8Array): Uint8Array {
+    return encodeInto("zstd", bytes, into, this.level, encodeHint(bytes.byteLength));
   }
   decode(bytes: Uint8Array): Uint8Array {
     return this.native.zstdDecompressSync(bytes, { chunkSize: this.chunkSize });

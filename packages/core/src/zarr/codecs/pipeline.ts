@@ -11,6 +11,8 @@ import { ChunkDecodeError, ChunkSizeError, MetadataError, UnknownCodecError } fr
 import { product } from "../ndcopy.js";
 import { effectiveFill } from "../fill-value.js";
 import { findCodec, type CodecFactory } from "./registry.js";
+import { encodeHint } from "./native.js";
+import { INTO_SLACK } from "./zlib-into.js";
 
 /** A chunk in memory: data with the chunk's full shape and its strides (C or F). */
 export interface Chunk {
@@ -30,12 +32,23 @@ interface ArrayToBytesCodec {
 interface BytesCodec {
   encode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
   decode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Optional: encode into `into` when the frame fits (a codec of ours; native.ts). */
+  encodeInto?(bytes: Uint8Array, into?: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /** Optional: decode into `into` when it fits (a codec of ours; blosc.ts). */
   decodeInto?(bytes: Uint8Array, into?: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 export interface ChunkPipeline {
-  encode(chunk: Chunk): Promise<Uint8Array>;
+  /**
+   * `scratch`, when given, is a buffer the caller owns until it is done with
+   * the returned bytes (stored, hashed): the last codec may encode into it.
+   * It needs `encodedCapacity` bytes.
+   */
+  encode(chunk: Chunk, scratch?: Uint8Array): Promise<Uint8Array>;
+  /** Whether `encode` can use a `scratch` at all. */
+  readonly encodesIntoScratch: boolean;
+  /** The size of an encode `scratch`: ZSTD_compressBound of a whole chunk and INTO_SLACK. */
+  readonly encodedCapacity: number;
   /**
    * `key` names the chunk in errors: a chunk of the wrong size is refused, not read.
    * `scratch`, when given, is a buffer the caller owns until it is done with the
@@ -141,12 +154,18 @@ export function getPipeline(array: ZarrArray): Promise<ChunkPipeline> {
 
 function toPipeline({ arrayCodecs, toBytes, bytesCodecs, bytesCodecNames, chunkBytes, chunkElements, sameDtype }: Built): ChunkPipeline {
   return {
-    async encode(chunk) {
+    async encode(chunk, scratch) {
       for (const codec of arrayCodecs) chunk = await codec.encode(chunk);
       let bytes = await toBytes.encode(chunk);
-      for (const codec of bytesCodecs) bytes = await codec.encode(bytes);
+      for (let i = 0; i < bytesCodecs.length; i++) {
+        const codec = bytesCodecs[i]!;
+        // Only the last step's bytes are what the caller stores.
+        bytes = i === bytesCodecs.length - 1 && scratch && codec.encodeInto ? await codec.encodeInto(bytes, scratch) : await codec.encode(bytes);
+      }
       return bytes;
     },
+    encodesIntoScratch: sameDtype && bytesCodecs.at(-1)?.encodeInto !== undefined,
+    encodedCapacity: encodeHint(chunkBytes) + INTO_SLACK,
     chunkBytes,
     decodesIntoScratch: sameDtype && bytesCodecs[0]?.decodeInto !== undefined,
     async decode(bytes, key, scratch) {

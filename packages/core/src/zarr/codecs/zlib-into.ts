@@ -22,6 +22,10 @@
  * `into` must be longer than the output it should hold (`INTO_SLACK` more is
  * enough): when the output fills it exactly, Node allocates a second buffer
  * of `_chunkSize` to look for more.
+ *
+ * Encoding works the same way (`encodeInto`): a chunk's frame lands in a
+ * buffer the writer reuses once the frame is stored, instead of a fresh
+ * ZSTD_compressBound-sized one per chunk, held until V8 collects it.
  */
 import * as zlib from "node:zlib";
 
@@ -38,7 +42,7 @@ interface Engine {
   _processChunk(chunk: Uint8Array, flushFlag: number): Buffer;
 }
 
-type EngineCtor = new (options: { chunkSize: number }) => Engine;
+type EngineCtor = new (options: { chunkSize: number; level?: number; params?: Record<number, number> }) => Engine;
 
 const engines: Partial<Record<ZlibKind, EngineCtor>> = {
   gzip: zlib.Gunzip as unknown as EngineCtor,
@@ -52,9 +56,9 @@ const publicDecode: Record<ZlibKind, ((bytes: Uint8Array, options: { chunkSize: 
   zstd: (zlib as unknown as { zstdDecompressSync?: (bytes: Uint8Array, options: { chunkSize: number }) => Uint8Array }).zstdDecompressSync,
 };
 
-function decodeThroughEngine(Ctor: EngineCtor, bytes: Uint8Array, into: Uint8Array): Uint8Array {
+function throughEngine(Ctor: EngineCtor, bytes: Uint8Array, into: Uint8Array, options: { level?: number; params?: Record<number, number> } = {}): Uint8Array {
   // The smallest buffer of its own (zlib's minimum chunk size); replaced before any use.
-  const engine = new Ctor({ chunkSize: 64 });
+  const engine = new Ctor({ ...options, chunkSize: 64 });
   engine._outBuffer = Buffer.from(into.buffer, into.byteOffset, into.byteLength);
   engine._outOffset = 0;
   engine._chunkSize = into.byteLength;
@@ -67,6 +71,63 @@ const ENCODERS: Record<ZlibKind, (bytes: Uint8Array) => Uint8Array> = {
   zstd: (bytes) => (zlib as unknown as { zstdCompressSync: (b: Uint8Array) => Uint8Array }).zstdCompressSync(bytes),
 };
 
+const compressors: Partial<Record<ZlibKind, EngineCtor>> = {
+  gzip: zlib.Gzip as unknown as EngineCtor,
+  zlib: zlib.Deflate as unknown as EngineCtor,
+  zstd: (zlib as unknown as { ZstdCompress?: EngineCtor }).ZstdCompress,
+};
+
+type Encode = (bytes: Uint8Array, options: { chunkSize: number; level?: number; params?: Record<number, number> }) => Uint8Array;
+const publicEncode: Record<ZlibKind, Encode | undefined> = {
+  gzip: zlib.gzipSync as Encode,
+  zlib: zlib.deflateSync as Encode,
+  zstd: (zlib as unknown as { zstdCompressSync?: Encode }).zstdCompressSync,
+};
+
+const zstdLevelParam = (zlib.constants as unknown as { ZSTD_c_compressionLevel?: number }).ZSTD_c_compressionLevel;
+
+function levelOptions(kind: ZlibKind, level: number): { level?: number; params?: Record<number, number> } {
+  return kind === "zstd" ? { params: { [zstdLevelParam!]: level } } : { level };
+}
+
+/** Whether encoding into a caller's buffer works here for `kind`: a frame that decodes back, in that buffer, as the public call makes it. */
+function encodes(kind: ZlibKind): boolean {
+  const Ctor = compressors[kind];
+  const decode = publicDecode[kind];
+  if (Ctor === undefined || decode === undefined) return false;
+  try {
+    const plain = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
+    const into = new Uint8Array(8192).fill(0xee);
+    const frame = throughEngine(Ctor, plain, into, levelOptions(kind, 1));
+    const back = decode(frame, { chunkSize: 8192 });
+    return frame.buffer === into.buffer && frame.byteOffset === into.byteOffset && back.length === plain.length && back.every((v, i) => v === plain[i]);
+  } catch {
+    return false;
+  }
+}
+
+const encodable: Record<ZlibKind, boolean> = { gzip: encodes("gzip"), zlib: encodes("zlib"), zstd: encodes("zstd") };
+
+/** Whether `encodeInto` really encodes into the given buffer for `kind` here. */
+export function encodesInto(kind: ZlibKind): boolean {
+  return encodable[kind];
+}
+
+/**
+ * Encodes `bytes` at `level` into `into` when the frame fits with
+ * INTO_SLACK to spare (give it ZSTD_compressBound of the input: any frame
+ * fits), else, or where Node's internals differ, through the public call
+ * with `chunkSize` as its buffer. The frame is the same either way: the
+ * same engine, the same parameters, one pass.
+ */
+export function encodeInto(kind: ZlibKind, bytes: Uint8Array, into: Uint8Array | undefined, level: number, chunkSize: number): Uint8Array {
+  const options = levelOptions(kind, level);
+  if (into !== undefined && encodable[kind]) return throughEngine(compressors[kind]!, bytes, into, options);
+  const encode = publicEncode[kind];
+  if (encode === undefined) throw new Error(`node:zlib has no ${kind} encoder in Node ${process.versions.node}`);
+  return encode(bytes, { ...options, chunkSize });
+}
+
 /** Whether decoding into a caller's buffer works on this Node for `kind`: the right bytes, in that buffer. */
 function works(kind: ZlibKind): boolean {
   const Ctor = engines[kind];
@@ -74,7 +135,7 @@ function works(kind: ZlibKind): boolean {
   try {
     const plain = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
     const into = new Uint8Array(plain.length + INTO_SLACK).fill(0xee);
-    const out = decodeThroughEngine(Ctor, ENCODERS[kind](plain), into);
+    const out = throughEngine(Ctor, ENCODERS[kind](plain), into);
     return out.buffer === into.buffer && out.byteOffset === into.byteOffset && out.length === plain.length && out.every((v, i) => v === plain[i]);
   } catch {
     return false;
@@ -98,5 +159,5 @@ export function decodeInto(kind: ZlibKind, bytes: Uint8Array, into: Uint8Array |
   const decode = publicDecode[kind];
   if (decode === undefined) throw new Error(`node:zlib has no ${kind} decoder in Node ${process.versions.node}`);
   if (into === undefined || !usable[kind]) return decode(bytes, { chunkSize });
-  return decodeThroughEngine(engines[kind]!, bytes, into);
+  return throughEngine(engines[kind]!, bytes, into);
 }
