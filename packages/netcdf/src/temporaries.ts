@@ -2,17 +2,76 @@
  * Downloaded sources live in a temporary directory of their own until the
  * file is closed. A worker that exits without closing (a crash, a plan's
  * close() ending a thread) removes what is left in its 'exit' handler,
- * which Node runs for a process and for a worker thread alike. A SIGKILL
- * runs nothing: the directories are named parazarr-netcdf-<pid>-… in the
- * OS temporary folder so they can be found and removed by hand.
+ * which Node runs for a process and for a worker thread alike.
+ *
+ * A SIGKILL, or a SIGTERM (a Batch or Slurm job terminated, an ssh agent
+ * killed), runs nothing: such a worker leaves its downloads behind, and on a
+ * host that outlives its workers (ssh, Slurm nodes) a long conversion that
+ * loses some would fill the disk with them. So each directory's name says
+ * whose it is, `parazarr-netcdf-<host>-<pid>-<start>-…` (start: the
+ * process's start time, so that a pid reused by a later process is not taken
+ * for the owner), and the first download of each process removes those of
+ * this host whose owner is gone. A directory of another host (a temporary
+ * folder several hosts share), or named the older way without its owner, is
+ * never touched.
  */
-import { rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const live = new Set<string>();
 let hooked = false;
+let swept: Promise<void> | undefined;
+
+const PREFIX = "parazarr-netcdf-";
+const thisHost = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40) || "host";
+
+/** Linux's start time of `pid` (field 22 of /proc/<pid>/stat), "0" without /proc, undefined when it is gone or a zombie. */
+function startOf(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") return "0";
+    try {
+      readFileSync("/proc/self/stat");
+    } catch {
+      return "0"; // no /proc here: owners are known by pid alone
+    }
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" || fields[0] === "X" ? undefined : (fields[19] ?? "0");
+}
+
+function ownerGone(pid: number, start: string): boolean {
+  const now = startOf(pid);
+  if (now === undefined) return true;
+  if (now !== "0" && start !== "0") return now !== start;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "ESRCH";
+  }
+}
+
+const selfStart = startOf(process.pid) ?? "0";
+const OWNED = new RegExp(`^${PREFIX}${thisHost}-(\\d+)-(\\d+)-`);
+
+/** Removes this host's download directories whose owner is gone (best effort: a folder we cannot list or remove is left). */
+export async function removeOrphans(root = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const owner = OWNED.exec(name);
+    if (owner === null || (Number(owner[1]) === process.pid && owner[2] === selfStart)) continue;
+    if (!ownerGone(Number(owner[1]), owner[2]!)) continue;
+    await rm(join(root, name), { recursive: true, force: true }).then(() => removed.push(name), () => undefined);
+  }
+  return removed;
+}
 
 function removeAllNow(): void {
   for (const dir of live) rmSync(dir, { recursive: true, force: true });
@@ -25,7 +84,8 @@ export async function temporaryDirectory(): Promise<{ dir: string; remove: () =>
     process.on("exit", removeAllNow);
     hooked = true;
   }
-  const dir = await mkdtemp(join(tmpdir(), `parazarr-netcdf-${process.pid}-`));
+  await (swept ??= removeOrphans().then(() => undefined));
+  const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${thisHost}-${process.pid}-${selfStart}-`));
   live.add(dir);
   return {
     dir,

@@ -1,6 +1,7 @@
 /** http(s):// sources: downloaded to a temporary like s3://; a missing resource and a body cut short are tagged errors. */
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isNetcdfNotFoundError, isNetcdfSourceError, openNetcdf } from "@parazarr/netcdf";
@@ -22,7 +23,21 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${process.pid}-`));
+const host = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
+const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${host}-${process.pid}-`));
+
+it("the first download removes what workers of this host that are gone left behind (a SIGKILL runs no exit handler)", async () => {
+  const dead = spawnSync("true").pid!;
+  const orphan = mkdtempSync(join(tmpdir(), `parazarr-netcdf-${host}-${dead}-0-`));
+  writeFileSync(join(orphan, "source.nc"), "left by a killed worker");
+  const elsewhere = mkdtempSync(join(tmpdir(), `parazarr-netcdf-otherhost-${dead}-0-`));
+  const source = await openNetcdf(`${web.url}/a.nc`);
+  await source.close();
+  expect(existsSync(orphan)).toBe(false);
+  // Another host's (a shared temporary folder), by name: never touched.
+  expect(existsSync(elsewhere)).toBe(true);
+  rmSync(elsewhere, { recursive: true });
+});
 
 it("an http:// file is downloaded, read, and its temporary removed on close()", async () => {
   const source = await openNetcdf(`${web.url}/a.nc`);

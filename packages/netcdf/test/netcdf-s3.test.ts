@@ -8,7 +8,7 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -40,7 +40,8 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${process.pid}-`));
+const host = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
+const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${host}-${process.pid}-`));
 
 describe("s3:// sources", () => {
   it.each([
