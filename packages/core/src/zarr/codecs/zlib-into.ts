@@ -65,11 +65,6 @@ function throughEngine(Ctor: EngineCtor, bytes: Uint8Array, into: Uint8Array, op
   return engine._processChunk(bytes, engine._finishFlushFlag);
 }
 
-const ENCODERS: Record<ZlibKind, (bytes: Uint8Array) => Uint8Array> = {
-  gzip: (bytes) => zlib.gzipSync(bytes),
-  zlib: (bytes) => zlib.deflateSync(bytes),
-  zstd: (bytes) => (zlib as unknown as { zstdCompressSync: (b: Uint8Array) => Uint8Array }).zstdCompressSync(bytes),
-};
 
 const compressors: Partial<Record<ZlibKind, EngineCtor>> = {
   gzip: zlib.Gzip as unknown as EngineCtor,
@@ -90,23 +85,30 @@ function levelOptions(kind: ZlibKind, level: number): { level?: number; params?:
   return kind === "zstd" ? { params: { [zstdLevelParam!]: level } } : { level };
 }
 
-/** Whether encoding into a caller's buffer works here for `kind`: a frame that decodes back, in that buffer, as the public call makes it. */
-function encodes(kind: ZlibKind): boolean {
-  const Ctor = compressors[kind];
-  const decode = publicDecode[kind];
-  if (Ctor === undefined || decode === undefined) return false;
+const SAMPLE = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
+
+/** Whether `run` puts its output in the buffer it is given, and `back` makes the sample again of that output. */
+function landsInBuffer(run: (into: Uint8Array) => Uint8Array, back: (out: Uint8Array) => Uint8Array): boolean {
   try {
-    const plain = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
-    const into = new Uint8Array(8192).fill(0xee);
-    const frame = throughEngine(Ctor, plain, into, levelOptions(kind, 1));
-    const back = decode(frame, { chunkSize: 8192 });
-    return frame.buffer === into.buffer && frame.byteOffset === into.byteOffset && back.length === plain.length && back.every((v, i) => v === plain[i]);
+    const into = new Uint8Array(SAMPLE.length * 2).fill(0xee);
+    const out = run(into);
+    const again = back(out);
+    return out.buffer === into.buffer && out.byteOffset === into.byteOffset && again.length === SAMPLE.length && again.every((v, i) => v === SAMPLE[i]);
   } catch {
     return false;
   }
 }
 
-const encodable: Record<ZlibKind, boolean> = { gzip: encodes("gzip"), zlib: encodes("zlib"), zstd: encodes("zstd") };
+const KINDS: readonly ZlibKind[] = ["gzip", "zlib", "zstd"];
+
+/** Per kind: encoding into a caller's buffer gives a frame, in that buffer, that decodes to its input. */
+const encodable = Object.fromEntries(
+  KINDS.map((kind) => {
+    const Ctor = compressors[kind];
+    const decode = publicDecode[kind];
+    return [kind, Ctor !== undefined && decode !== undefined && landsInBuffer((into) => throughEngine(Ctor, SAMPLE, into, levelOptions(kind, 1)), (out) => decode(out, { chunkSize: 8192 }))];
+  }),
+) as Record<ZlibKind, boolean>;
 
 /** Whether `encodeInto` really encodes into the given buffer for `kind` here. */
 export function encodesInto(kind: ZlibKind): boolean {
@@ -128,21 +130,14 @@ export function encodeInto(kind: ZlibKind, bytes: Uint8Array, into: Uint8Array |
   return encode(bytes, { ...options, chunkSize });
 }
 
-/** Whether decoding into a caller's buffer works on this Node for `kind`: the right bytes, in that buffer. */
-function works(kind: ZlibKind): boolean {
-  const Ctor = engines[kind];
-  if (Ctor === undefined || publicDecode[kind] === undefined) return false;
-  try {
-    const plain = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
-    const into = new Uint8Array(plain.length + INTO_SLACK).fill(0xee);
-    const out = throughEngine(Ctor, ENCODERS[kind](plain), into);
-    return out.buffer === into.buffer && out.byteOffset === into.byteOffset && out.length === plain.length && out.every((v, i) => v === plain[i]);
-  } catch {
-    return false;
-  }
-}
-
-const usable: Record<ZlibKind, boolean> = { gzip: works("gzip"), zlib: works("zlib"), zstd: works("zstd") };
+/** Per kind: decoding into a caller's buffer gives the right bytes, in that buffer. */
+const usable = Object.fromEntries(
+  KINDS.map((kind) => {
+    const Ctor = engines[kind];
+    const encode = publicEncode[kind];
+    return [kind, Ctor !== undefined && encode !== undefined && landsInBuffer((into) => throughEngine(Ctor, encode(SAMPLE, { ...levelOptions(kind, 1), chunkSize: 8192 }), into), (out) => out)];
+  }),
+) as Record<ZlibKind, boolean>;
 
 /** Whether `decodeInto` really decodes into the given buffer for `kind` here (benchmarks, tests). */
 export function decodesInto(kind: ZlibKind): boolean {
