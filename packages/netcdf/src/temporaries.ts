@@ -8,7 +8,7 @@
  * killed), runs nothing: such a worker leaves its downloads behind, and on a
  * host that outlives its workers (ssh, Slurm nodes) a long conversion that
  * loses some would fill the disk with them. So each directory's name says
- * whose it is, `parazarr-netcdf-<host>-<pid>-<start>-…` (start: the
+ * whose it is, `parazarr-netcdf-<pid>-<start>@<host>-…` (start: the
  * process's start time, so that a pid reused by a later process is not taken
  * for the owner), and the first download of each process removes those of
  * this host whose owner is gone. A directory of another host (a temporary
@@ -25,7 +25,8 @@ let hooked = false;
 let swept: Promise<void> | undefined;
 
 const PREFIX = "parazarr-netcdf-";
-const thisHost = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40) || "host";
+// As the file store names its temporaries' hosts (core's temp-files.ts): letters, digits and "-".
+const thisHost = hostname().replace(/[^A-Za-z0-9-]/g, "-").slice(0, 40) || "host";
 
 /** Linux's start time of `pid` (field 22 of /proc/<pid>/stat), "0" without /proc, undefined when it is gone or a zombie. */
 function startOf(pid: number): string | undefined {
@@ -58,7 +59,9 @@ function ownerGone(pid: number, start: string): boolean {
 }
 
 const selfStart = startOf(process.pid) ?? "0";
-const OWNED = new RegExp(`^${PREFIX}${thisHost}-(\\d+)-(\\d+)-`);
+// parazarr-netcdf-<pid>-<start>@<host>-XXXXXX (mkdtemp's six characters): the host last, so that no
+// host name, dashes and all, can be read as another's pid ("vm-2" is not host "vm" with pid 2).
+const OWNED = /^parazarr-netcdf-(\d+)-(\d+)@(.+)-[A-Za-z0-9]{6}$/;
 
 /** Removes this host's download directories whose owner is gone (best effort: a folder we cannot list or remove is left). */
 export async function removeOrphans(root = tmpdir()): Promise<string[]> {
@@ -66,7 +69,7 @@ export async function removeOrphans(root = tmpdir()): Promise<string[]> {
   const names = await readdir(root).catch(() => [] as string[]);
   for (const name of names) {
     const owner = OWNED.exec(name);
-    if (owner === null || (Number(owner[1]) === process.pid && owner[2] === selfStart)) continue;
+    if (owner === null || owner[3] !== thisHost || (Number(owner[1]) === process.pid && owner[2] === selfStart)) continue;
     if (!ownerGone(Number(owner[1]), owner[2]!)) continue;
     await rm(join(root, name), { recursive: true, force: true }).then(() => removed.push(name), () => undefined);
   }
@@ -85,7 +88,7 @@ export async function temporaryDirectory(): Promise<{ dir: string; remove: () =>
     hooked = true;
   }
   await (swept ??= removeOrphans().then(() => undefined));
-  const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${thisHost}-${process.pid}-${selfStart}-`));
+  const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-${selfStart}@${thisHost}-`));
   live.add(dir);
   return {
     dir,

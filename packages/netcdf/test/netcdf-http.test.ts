@@ -23,14 +23,14 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-const host = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
-const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${host}-${process.pid}-`));
+const host = hostname().replace(/[^A-Za-z0-9-]/g, "-").slice(0, 40);
+const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${process.pid}-`) && name.includes(`@${host}-`));
 
 it("the first download removes what workers of this host that are gone left behind (a SIGKILL runs no exit handler)", async () => {
   const dead = spawnSync("true").pid!;
-  const orphan = mkdtempSync(join(tmpdir(), `parazarr-netcdf-${host}-${dead}-0-`));
+  const orphan = mkdtempSync(join(tmpdir(), `parazarr-netcdf-${dead}-0@${host}-`));
   writeFileSync(join(orphan, "source.nc"), "left by a killed worker");
-  const elsewhere = mkdtempSync(join(tmpdir(), `parazarr-netcdf-otherhost-${dead}-0-`));
+  const elsewhere = mkdtempSync(join(tmpdir(), `parazarr-netcdf-${dead}-0@otherhost-`));
   const source = await openNetcdf(`${web.url}/a.nc`);
   await source.close();
   expect(existsSync(orphan)).toBe(false);

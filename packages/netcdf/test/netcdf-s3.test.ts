@@ -40,8 +40,8 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-const host = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
-const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${host}-${process.pid}-`));
+const host = hostname().replace(/[^A-Za-z0-9-]/g, "-").slice(0, 40);
+const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`parazarr-netcdf-${process.pid}-`) && name.includes(`@${host}-`));
 
 describe("s3:// sources", () => {
   it.each([

@@ -13,7 +13,7 @@ import { removeOrphans } from "../dist/temporaries.js";
 const root = mkdtempSync(join(tmpdir(), "orphans-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const host = hostname().replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
+const host = hostname().replace(/[^A-Za-z0-9-]/g, "-").slice(0, 40);
 const startOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, "latin1").split(") ")[1]!.split(" ")[19]!;
 
 function folder(name: string): string {
@@ -28,17 +28,19 @@ it("removes this host's folders whose owner is gone or whose pid now names a lat
   try {
     const alive = sleeper.pid!;
     const names = {
-      dead: folder(`parazarr-netcdf-${host}-${dead}-${startOf(process.pid)}-aaaa`),
-      reused: folder(`parazarr-netcdf-${host}-${alive}-1-bbbb`),
-      alive: folder(`parazarr-netcdf-${host}-${alive}-${startOf(alive)}-cccc`),
-      self: folder(`parazarr-netcdf-${host}-${process.pid}-${startOf(process.pid)}-dddd`),
-      otherHost: folder(`parazarr-netcdf-elsewhere-${dead}-0-eeee`),
-      older: folder(`parazarr-netcdf-${dead}-ffff`),
+      dead: folder(`parazarr-netcdf-${dead}-${startOf(process.pid)}@${host}-aaaaaa`),
+      reused: folder(`parazarr-netcdf-${alive}-1@${host}-bbbbbb`),
+      alive: folder(`parazarr-netcdf-${alive}-${startOf(alive)}@${host}-cccccc`),
+      self: folder(`parazarr-netcdf-${process.pid}-${startOf(process.pid)}@${host}-dddddd`),
+      otherHost: folder(`parazarr-netcdf-${dead}-0@elsewhere-eeeeee`),
+      // A host whose name begins with this one's and a dash: not this host.
+      longerHost: folder(`parazarr-netcdf-${dead}-0@${host}-2-gggggg`),
+      older: folder(`parazarr-netcdf-${dead}-ffffff`),
       unrelated: folder(`something-${dead}`),
     };
     const removed = await removeOrphans(root);
     expect(removed.sort()).toEqual([names.dead, names.reused].sort());
-    for (const kept of [names.alive, names.self, names.otherHost, names.older, names.unrelated]) expect(existsSync(join(root, kept))).toBe(true);
+    for (const kept of [names.alive, names.self, names.otherHost, names.longerHost, names.older, names.unrelated]) expect(existsSync(join(root, kept))).toBe(true);
   } finally {
     sleeper.kill();
   }
