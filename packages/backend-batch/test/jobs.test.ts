@@ -135,7 +135,7 @@ describe("children", () => {
     // held the event loop while replacements started, and Node ended the
     // script with exit code 13, an unsettled top-level await; and children
     // that left idle used up the replacement bound, 3 × workers, as if lost.)
-    const rounds = 4; // one more than the bound (3 × 1 worker) allowed before
+    const rounds = 5;
     const script = fileURLToPath(new URL("./fixtures/maps-without-close.mjs", import.meta.url));
     const submitsBefore = calls("SubmitJob").length;
     const child = spawn(process.execPath, [script], {
@@ -152,8 +152,11 @@ describe("children", () => {
     const code = await new Promise<number | null>((done) => child.on("exit", done));
     expect(stdout.trim().split("\n").map((line) => JSON.parse(line))).toEqual(Array.from({ length: rounds }, () => [0, 1, 4, 9, 16, 25, 36, 49]));
     expect(code).toBe(0);
-    // Each map ran on a child submitted for it: the one before had left.
-    expect(calls("SubmitJob").length - submitsBefore).toBe(rounds);
+    // Maps ran on children submitted for them, the ones before having left:
+    // more in all than the old bound (3 × 1 worker) allowed. (Not exactly one
+    // per round: a child may outlast a pause on a loaded machine, or leave
+    // just as a batch reaches it, which then goes to a replacement.)
+    expect(calls("SubmitJob").length - submitsBefore).toBeGreaterThan(3);
     await expectNoChildLeft(20_000);
   }, 120_000);
 });
