@@ -26,15 +26,36 @@ afterAll(async () => {
   await standIn?.stop();
 });
 
+const vanished = (error: unknown) => (error as { code?: string }).code === "ENOENT";
+
+/**
+ * Every file under `dir` as it is now. While the run is live the plan
+ * deletes each message it has consumed, so a folder or a file may go
+ * between listing and reading it: such a one is skipped (it is no longer
+ * there to hold anything), as a snapshot would not have it either.
+ */
 async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const files: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+    if (vanished(error)) return [];
+    throw error;
+  });
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await filesUnder(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
 }
 
 async function objectsHolding(text: string): Promise<string[]> {
   const holding: string[] = [];
   for (const file of await filesUnder(standIn.s3.directory)) {
-    if ((await readFile(file)).includes(text)) holding.push(file);
+    const bytes = await readFile(file).catch((error: unknown) => {
+      if (vanished(error)) return undefined;
+      throw error;
+    });
+    if (bytes?.includes(text)) holding.push(file);
   }
   return holding;
 }
