@@ -333,11 +333,7 @@ export class BatchBackend implements Backend {
       else this.#settle(job, () => job.reject(new WorkerLostError(reason, link.label, details)));
     }
     this.#queue.unshift(...unread);
-    if (left) {
-      this.#pump();
-      return;
-    }
-    if (!this.#closed && jobs.length > 0) {
+    if (!left && !this.#closed && jobs.length > 0) {
       process.emitWarning(`batch: ${link.label} was lost: ${reason}. Its ${jobs.length} batch(es) go back to core's retries`, { code: "PARAZARR_BATCH_CHILD_LOST" });
     }
     this.#pump();

@@ -15,7 +15,7 @@
  * folder several hosts share), or named the older way without its owner, is
  * never touched.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,19 +28,17 @@ const PREFIX = "parazarr-netcdf-";
 // As the file store names its temporaries' hosts (core's temp-files.ts): letters, digits and "-".
 const thisHost = hostname().replace(/[^A-Za-z0-9-]/g, "-").slice(0, 40) || "host";
 
+// Without /proc (not Linux), owners are known by pid alone.
+const hasProc = existsSync("/proc/self/stat");
+
 /** Linux's start time of `pid` (field 22 of /proc/<pid>/stat), "0" without /proc, undefined when it is gone or a zombie. */
 function startOf(pid: number): string | undefined {
+  if (!hasProc) return "0";
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "latin1");
   } catch (error) {
-    if ((error as { code?: string }).code !== "ENOENT") return "0";
-    try {
-      readFileSync("/proc/self/stat");
-    } catch {
-      return "0"; // no /proc here: owners are known by pid alone
-    }
-    return undefined;
+    return (error as { code?: string }).code === "ENOENT" ? undefined : "0";
   }
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return fields[0] === "Z" || fields[0] === "X" ? undefined : (fields[19] ?? "0");
@@ -61,7 +59,7 @@ function ownerGone(pid: number, start: string): boolean {
 const selfStart = startOf(process.pid) ?? "0";
 // parazarr-netcdf-<pid>-<start>@<host>-XXXXXX (mkdtemp's six characters): the host last, so that no
 // host name, dashes and all, can be read as another's pid ("vm-2" is not host "vm" with pid 2).
-const OWNED = /^parazarr-netcdf-(\d+)-(\d+)@(.+)-[A-Za-z0-9]{6}$/;
+const OWNED = new RegExp(`^${PREFIX}(\\d+)-(\\d+)@(.+)-[A-Za-z0-9]{6}$`);
 
 /** Removes this host's download directories whose owner is gone (best effort: a folder we cannot list or remove is left). */
 export async function removeOrphans(root = tmpdir()): Promise<string[]> {

@@ -6,7 +6,6 @@
 import { chunkKey, type ZarrArray } from "./array.js";
 import type { ChunkPart } from "./chunk-plan.js";
 import { getPipeline } from "./codecs/pipeline.js";
-import { encodeHint } from "./codecs/native.js";
 import { INTO_SLACK } from "./codecs/zlib-into.js";
 import { BufferPool } from "./buffer-pool.js";
 import { typedArrayFor, type TypedArray } from "./dtype.js";
@@ -43,7 +42,7 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
   // this thread's, returned when the group is done: the chunk's bytes (and,
   // uncompressed, the chunk itself) view it only until it is copied out.
   const options = signal ? { signal } : undefined;
-  const inputs = store.getInto ? parts.map(() => readBuffers.take(encodedCapacity(pipeline.chunkBytes))) : [];
+  const inputs = store.getInto ? parts.map(() => readBuffers.take(pipeline.encodedCapacity)) : [];
   const fetches = parts.map((part, i) => {
     const key = chunkKey(array, part.coords);
     return store.getInto ? store.getInto(key, inputs[i]!, options) : store.get(key, options);
@@ -83,11 +82,6 @@ export async function readChunkGroup(group: ReadGroup, signal?: AbortSignal): Pr
 // Decoded chunks (one per group at a time), and the stored bytes of a group's chunks (all fetched at once).
 const decodeBuffers = new BufferPool(4);
 const readBuffers = new BufferPool(16);
-
-/** Room for a chunk's stored bytes: what any codec makes of the decoded size (zstd's and deflate's bound), so most fit. */
-function encodedCapacity(chunkBytes: number): number {
-  return encodeHint(chunkBytes);
-}
 
 function newBlock(array: ZarrArray, count: readonly number[]): StridedView {
   const Ctor = typedArrayFor(array.dtype);

@@ -147,12 +147,17 @@ export function decodeFrame(frame: Uint8Array, into?: Uint8Array): Uint8Array {
 
 // One block's decoded stream at a time (decodeFrame is synchronous), reused
 // from block to block and chunk to chunk: a 4 MiB chunk of blosc zstd is 32
-// blocks, each else a fresh 128 KiB buffer to fault in and collect.
+// blocks, each else a fresh 128 KiB buffer to fault in and collect. A block
+// over KEPT_STREAM_BYTES (a frame written with a huge forced blocksize) gets
+// a buffer of its own, not kept.
 let streamScratch = new Uint8Array(0);
+const KEPT_STREAM_BYTES = 64 * 1024 * 1024;
 
 function scratchFor(size: number): Uint8Array {
-  if (streamScratch.length < size + INTO_SLACK) streamScratch = new Uint8Array(size + INTO_SLACK);
-  return streamScratch;
+  if (streamScratch.length >= size + INTO_SLACK) return streamScratch;
+  const buffer = new Uint8Array(size + INTO_SLACK);
+  if (buffer.length <= KEPT_STREAM_BYTES) streamScratch = buffer;
+  return buffer;
 }
 
 /**

@@ -47,7 +47,7 @@ export interface ChunkPipeline {
   encode(chunk: Chunk, scratch?: Uint8Array): Promise<Uint8Array>;
   /** Whether `encode` can use a `scratch` at all. */
   readonly encodesIntoScratch: boolean;
-  /** The size of an encode `scratch`: ZSTD_compressBound of a whole chunk and INTO_SLACK. */
+  /** The size of an encode `scratch`, and of a buffer any stored chunk fits (reads): ZSTD_compressBound of a whole chunk and INTO_SLACK. */
   readonly encodedCapacity: number;
   /**
    * `key` names the chunk in errors: a chunk of the wrong size is refused, not read.

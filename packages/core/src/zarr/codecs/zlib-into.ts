@@ -65,7 +65,6 @@ function throughEngine(Ctor: EngineCtor, bytes: Uint8Array, into: Uint8Array, op
   return engine._processChunk(bytes, engine._finishFlushFlag);
 }
 
-
 const compressors: Partial<Record<ZlibKind, EngineCtor>> = {
   gzip: zlib.Gzip as unknown as EngineCtor,
   zlib: zlib.Deflate as unknown as EngineCtor,
