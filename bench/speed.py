@@ -9,6 +9,7 @@ CPU time (all threads) of the timed call, peak RSS of the process in MB.
   read-dask STORE                dask.array.from_zarr(...).compute() on the threaded scheduler, 2 workers
   read-zarr STORE                zarr.open(STORE)[:] (zarr-python alone, one thread)
   write-dask RAW DEPTH CODEC OUT dask.array.from_array(field).to_zarr(OUT) with CODEC, 2 workers
+  encode-alone RAW DEPTH CODEC   CODEC's encode alone on one thread, each chunk cut out of the field
   verify STORE                   sha256 of zarr.open(STORE)[:], to check a writer's output
 """
 import hashlib
@@ -128,6 +129,19 @@ def write_dask(raw, depth, codec, out):
     report(ms, cpu)
 
 
+def encode_alone(raw, depth, codec):
+    """dask's codec alone, one thread: each chunk cut out of the field and encoded (numcodecs, as zarr-python calls it)."""
+    data = np.fromfile(raw, dtype=np.float32).reshape((depth,) + PLANE)
+    codec_ = compressor(codec)
+    codec_.encode(np.ascontiguousarray(data[: CHUNKS[0], : CHUNKS[1], : CHUNKS[2]]))
+    c, t = cpu_ms(), time.perf_counter()
+    for z in range(0, depth, CHUNKS[0]):
+        for y in range(0, PLANE[0], CHUNKS[1]):
+            for x in range(0, PLANE[1], CHUNKS[2]):
+                codec_.encode(np.ascontiguousarray(data[z : z + CHUNKS[0], y : y + CHUNKS[1], x : x + CHUNKS[2]]))
+    report((time.perf_counter() - t) * 1000, cpu_ms() - c)
+
+
 def verify(store):
     report(0, sha256=sha256(zarr.open_array(store, mode="r")[:]))
 
@@ -142,6 +156,8 @@ if __name__ == "__main__":
         read_zarr(args[0])
     elif command == "write-dask":
         write_dask(args[0], int(args[1]), args[2], args[3])
+    elif command == "encode-alone":
+        encode_alone(args[0], int(args[1]), args[2])
     elif command == "verify":
         verify(args[0])
     else:
