@@ -126,7 +126,12 @@ try {
         `CPU per read: machine ${cpu[name].machine.toFixed(2)} core-s, this process ${cpu[name].own.toFixed(2)} core-s (load from other programs counts in the machine's)`,
     );
   }
-  console.log(`  ratio ssh/threads throughput: ${(reads["threads(2)"] / reads["ssh(1 host, 2 workers)"]).toFixed(2)}× (goal ≥ 0.7×), same data: ${prints["threads(2)"] === prints["ssh(1 host, 2 workers)"]}`);
+  const ratio = reads["threads(2)"] / reads["ssh(1 host, 2 workers)"];
+  console.log(`  ratio ssh/threads throughput: ${ratio.toFixed(2)}× (goal ≥ 0.7×), same data: ${prints["threads(2)"] === prints["ssh(1 host, 2 workers)"]}`);
+  // On one machine the "host" (sshd, agent, its workers) and this process share the cores: a read
+  // whose every core is busy cannot beat the machine CPU it takes, so this is the ceiling here.
+  const ceiling = cpu["threads(2)"].machine / cpu["ssh(1 host, 2 workers)"].machine;
+  console.log(`  ceiling on this machine (threads' machine CPU per read / ssh's): ${ceiling.toFixed(2)}×: the goal is ${ratio >= 0.7 ? "met" : ceiling < 0.7 ? "missed, stopped by that ceiling" : "missed, below its ceiling"}`);
 
   // Full Zarr write of the same data, to a fresh store per plan.
   console.log(`full Zarr write: the same ${(BYTES / 2 ** 20).toFixed(0)} MiB, one writeRegion per 16 planes, once`);
