@@ -5,15 +5,15 @@
 // as writeRegion's tasks do), takes the receipt's sha256 of the frame, and
 // stores it as the file store does: a temporary, then rename.
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { open } from "@parazarr/core";
 import { getPipeline } from "../packages/core/dist/zarr/codecs/pipeline.js";
 import { chunkKey } from "../packages/core/dist/zarr/array.js";
 import { copyBlock, cStrides, flatIndex } from "../packages/core/dist/zarr/ndcopy.js";
 
-const { field, out, index, hash } = workerData;
+const { field, out, index } = workerData;
 const array = await open(`file://${out}`);
 const pipeline = await getPipeline(array);
 const data = new Float32Array(field);
@@ -32,9 +32,9 @@ parentPort.once("message", async () => {
     const at = [i, j, l].map((x, d) => x * array.chunks[d]);
     copyBlock({ data, offset: flatIndex(at, stride), stride }, { data: block, offset: 0, stride: chunkStride }, array.chunks);
     const bytes = await pipeline.encode({ data: block, shape: array.chunks, stride: chunkStride }, frame);
-    if (hash) createHash("sha256").update(bytes).digest("hex");
+    createHash("sha256").update(bytes).digest("hex");
+    // A Zarr v2 array's chunk keys name files directly in its folder, which create() made.
     const file = join(out, chunkKey(array, [i, j, l]));
-    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.partial`, bytes);
     renameSync(`${file}.partial`, file);
   }
